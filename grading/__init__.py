@@ -1,0 +1,1 @@
+"""Tutor tooling for cohorts, driving nbgrader's own API (see grading/README.md)."""

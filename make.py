@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""QI Lab's two commands, needing nothing but Python 3.11+ (Windows, macOS or Linux):
+
+    python3 make.py lab     set up, then serve the course in JupyterLab
+    python3 make.py test    set up, then run the whole test suite
+
+"Set up" makes a virtual environment in ``.venv`` and installs QI Lab into it (editable, so
+changes to the code take effect at once). It is done once and redone only when
+``pyproject.toml`` changes, so both commands are quick and safe to run again. For tests it also
+makes sure Debian's ``chromium`` is present (the browser tests drive it), installing it with
+apt-get when run as root on Debian, as CI does.
+
+Anything after the command is passed on: ``python3 make.py lab --port 0``,
+``python3 make.py test -k measure``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
+STAMP = VENV / "qilab-install.json"
+INSTALL_LOG = VENV / "qilab-install.log"
+CHROMIUM = Path("/usr/bin/chromium")
+#: Debian packages the tests need, by the file that shows each is installed.
+TEST_SYSTEM_PACKAGES = {"chromium": CHROMIUM}
+
+
+def say(message: str) -> None:
+    print(f"make.py: {message}", flush=True)
+
+
+def fail(message: str) -> None:
+    print(f"make.py: error: {message}", file=sys.stderr, flush=True)
+    sys.exit(2)
+
+
+def wanted_install(extras: list[str]) -> dict[str, object]:
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    return {"pyproject": digest, "python": sys.version.split()[0], "extras": sorted(extras)}
+
+
+def installed_covers(want: dict[str, object]) -> bool:
+    try:
+        have = json.loads(STAMP.read_text())
+    except (OSError, ValueError):
+        return False
+    return (
+        have.get("pyproject") == want["pyproject"]
+        and have.get("python") == want["python"]
+        and set(want["extras"]) <= set(have.get("extras", []))  # type: ignore[arg-type]
+    )
+
+
+def ensure_venv(extras: list[str]) -> None:
+    """Create .venv and install QI Lab into it, unless the last install still fits."""
+    if sys.version_info < (3, 11):  # noqa: UP036 - make.py runs under any python3
+        fail(f"QI Lab needs Python 3.11 or newer; this is {sys.version.split()[0]}.")
+    want = wanted_install(extras)
+    if PYTHON.exists() and installed_covers(want):
+        return
+    if not PYTHON.exists():
+        say(f"creating a virtual environment in {VENV.relative_to(ROOT)}")
+        try:
+            venv.EnvBuilder(with_pip=True).create(VENV)
+        except Exception as exc:  # any failure here has the same remedy
+            fail(
+                f"could not create {VENV} ({exc}). On Debian/Ubuntu install python3-venv "
+                "(`apt-get install python3-venv`), then run this again."
+            )
+    target = f".[{','.join(extras)}]" if extras else "."
+    say(
+        "installing QI Lab and its dependencies into .venv "
+        f"(first time: a few minutes; log: {INSTALL_LOG.relative_to(ROOT)})"
+    )
+    with INSTALL_LOG.open("w") as log:
+        done = subprocess.run(
+            [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-e", target],
+            cwd=ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+    if done.returncode != 0:
+        tail = INSTALL_LOG.read_text(errors="replace").splitlines()[-25:]
+        print("\n".join(tail), file=sys.stderr)
+        fail(
+            f"pip could not install QI Lab (full log: {INSTALL_LOG}). "
+            "Fix the error above and run this again."
+        )
+    STAMP.write_text(json.dumps(want))
+    say("set-up done")
+
+
+def ensure_system_packages(packages: dict[str, Path]) -> None:
+    """Install missing Debian packages when we can (root on Debian); otherwise say how."""
+    missing = [name for name, marker in packages.items() if not marker.exists()]
+    if not missing:
+        return
+    names = " ".join(missing)
+    can_apt = shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0
+    if not can_apt:
+        fail(
+            f"the tests need Debian's {names} (for real-browser tests). Install it with "
+            f"`sudo apt-get install {names}`, then run this again."
+        )
+    say(f"installing Debian packages: {names}")
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    for command in (["apt-get", "update", "-q"], ["apt-get", "install", "-y", "-q", *missing]):
+        if subprocess.run(command, env=env, stdout=subprocess.DEVNULL).returncode != 0:
+            fail(f"`{' '.join(command)}` failed; install {names} by hand, then run this again.")
+
+
+def run(command: list[str]) -> int:
+    """Run a command as if .venv were activated (tools such as nbgrader call others by name)."""
+    env = {
+        **os.environ,
+        "VIRTUAL_ENV": str(VENV),
+        "PATH": os.pathsep.join([str(BIN), os.environ.get("PATH", "")]),
+    }
+    try:
+        return subprocess.run(command, cwd=ROOT, env=env).returncode
+    except KeyboardInterrupt:
+        return 130
+
+
+def main(argv: list[str]) -> int:
+    if not argv or argv[0] not in {"lab", "test"}:
+        print(__doc__)
+        return 0 if argv and argv[0] in {"-h", "--help"} else 2
+    command, rest = argv[0], argv[1:]
+    if command == "lab":
+        ensure_venv([])
+        return run([str(BIN / "qilab"), "lab", *rest])
+    ensure_venv(["test"])
+    ensure_system_packages(TEST_SYSTEM_PACKAGES)
+    return run([str(PYTHON), "-m", "pytest", *rest])
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

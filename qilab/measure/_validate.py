@@ -1,0 +1,300 @@
+"""Turn what a learner passes to :func:`qilab.measure.qic` into clean arrays, or say what to fix.
+
+Every check raises :class:`ValueError` (also a :class:`qilab.errors.QilabError`, so the command
+line prints one line) with a message naming the problem *and* the fix: tutors read these out to
+learners, so a stack trace about numpy broadcasting is no use to anyone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from qilab.errors import QilabError
+
+#: Chart types, as qicharts2 0.8.1 names them.
+CHART_TYPES: tuple[str, ...] = (
+    "run",
+    "i",
+    "mr",
+    "xbar",
+    "s",
+    "t",
+    "p",
+    "pp",
+    "c",
+    "u",
+    "up",
+    "g",
+)
+
+#: Runs-analysis methods: Anhøj (qicharts2 default), IHI run chart rules, Making Data Count.
+METHODS: tuple[str, ...] = ("anhoej", "ihi", "mdc")
+
+PERIODS: dict[str, str] = {
+    "day": "D",
+    "week": "W",
+    "month": "M",
+    "quarter": "Q",
+    "year": "Y",
+}
+
+
+class MeasureInputError(QilabError, ValueError):
+    """Bad input to the measurement engine: the message says what is wrong and how to fix it."""
+
+
+def fail(message: str) -> MeasureInputError:
+    """Build the error to raise (``raise fail(...)``) so call sites read as sentences."""
+    return MeasureInputError(message)
+
+
+def check_chart(chart: str) -> str:
+    """Normalise the chart name; unknown names list the valid ones."""
+    if not isinstance(chart, str):
+        raise fail(f"chart must be a text name such as 'i' or 'p', not {type(chart).__name__}.")
+    key = chart.strip().lower()
+    aliases = {"pprime": "pp", "uprime": "up", "xmr": "i", "imr": "i", "x": "i"}
+    key = aliases.get(key, key)
+    if key not in CHART_TYPES:
+        valid = ", ".join(repr(c) for c in CHART_TYPES)
+        raise fail(f"Unknown chart type {chart!r}. Use one of: {valid}.")
+    return key
+
+
+def check_method(method: str) -> str:
+    """Normalise the runs-analysis method name."""
+    key = str(method).strip().lower()
+    if key not in METHODS:
+        valid = ", ".join(repr(m) for m in METHODS)
+        raise fail(f"Unknown method {method!r}. Use one of: {valid}.")
+    return key
+
+
+def check_period(period: str | None) -> str | None:
+    """Map ``period='week'`` etc. to a pandas period code."""
+    if period is None:
+        return None
+    key = str(period).strip().lower()
+    if key not in PERIODS:
+        valid = ", ".join(repr(p) for p in PERIODS)
+        raise fail(f"Unknown period {period!r}. Use one of: {valid}, or None for no aggregation.")
+    return PERIODS[key]
+
+
+def resolve_column(value: Any, data: pd.DataFrame | None, role: str) -> Any:
+    """Look a column name up in ``data``; pass arrays through untouched."""
+    if data is None or value is None:
+        if isinstance(value, str) and data is None:
+            raise fail(
+                f"{role}={value!r} looks like a column name, but no data= was given. "
+                f"Pass data=your_dataframe, or pass the values themselves."
+            )
+        return value
+    if isinstance(value, str):
+        if value not in data.columns:
+            cols = ", ".join(repr(str(c)) for c in list(data.columns)[:12])
+            raise fail(f"Column {value!r} (for {role}) is not in data. Its columns are: {cols}.")
+        return data[value]
+    return value
+
+
+def as_float_array(values: Any, role: str) -> np.ndarray:
+    """Numeric 1-D float array with NaN for missing; non-numbers are a clear error."""
+    if isinstance(values, (str, bytes)):
+        raise fail(f"{role} must be a list or column of numbers, not the text {values!r}.")
+    if np.isscalar(values):
+        values = [values]
+    if isinstance(values, np.ndarray) and values.dtype.kind in "fiub" and values.ndim == 1:
+        arr = values.astype(float)  # fast path for numeric arrays (10⁶ points)
+        if np.isinf(arr).any():
+            first = int(np.flatnonzero(np.isinf(arr))[0])
+            raise fail(
+                f"{role} has an infinite value at position {first}. Use a finite number or NaN."
+            )
+        return arr
+    series = pd.Series(values) if not isinstance(values, pd.Series) else values
+    if series.dtype == bool:
+        series = series.astype(float)
+    if isinstance(series.dtype, pd.CategoricalDtype):
+        series = series.astype(object)
+    converted = pd.to_numeric(series, errors="coerce")
+    bad = converted.isna().to_numpy() & ~pd.isna(series).to_numpy()
+    if bad.any():
+        first = int(np.flatnonzero(bad)[0])
+        example = series.iloc[first]
+        raise fail(
+            f"{role} must be numeric, but position {first} holds {example!r}. "
+            f"Convert the column to numbers (e.g. pd.to_numeric) or mark missing values as NaN."
+        )
+    arr = np.asarray(converted, dtype=float)
+    if arr.ndim != 1:
+        raise fail(f"{role} must be one-dimensional (one value per point), got shape {arr.shape}.")
+    if np.isinf(arr).any():
+        first = int(np.flatnonzero(np.isinf(arr))[0])
+        raise fail(f"{role} has an infinite value at position {first}. Use a finite number or NaN.")
+    return arr
+
+
+def check_same_length(n_points: int, values: Any, role: str) -> None:
+    """Everything per point must line up with y."""
+    if values is None:
+        return
+    length = len(values)
+    if length != n_points:
+        raise fail(
+            f"y has {n_points} values but {role} has {length}. Give one {role} value per y value "
+            f"(same length), e.g. by taking both from the same data frame."
+        )
+
+
+def positions(value: Any, n_points: int, role: str, *, one_based: bool) -> list[int]:
+    """Validate point positions: ``part`` is 1-based counts, ``exclude`` 0-based positions."""
+    if value is None:
+        return []
+    items: Iterable[Any] = [value] if np.isscalar(value) else value
+    out: list[int] = []
+    for item in items:
+        if isinstance(item, (bool, np.bool_)) or not float(item).is_integer():
+            raise fail(f"{role} must hold whole numbers (point positions), got {item!r}.")
+        out.append(int(item))
+    lo, hi = (1, n_points - 1) if one_based else (0, n_points - 1)
+    for k in out:
+        if not lo <= k <= hi:
+            what = (
+                f"a count of points between 1 and {hi} (the new part starts after that point)"
+                if one_based
+                else f"a 0-based position between 0 and {hi}"
+            )
+            raise fail(f"{role}={k} is out of range: each value must be {what}.")
+    return sorted(set(out))
+
+
+def check_freeze(freeze: Any, n_points: int) -> int | None:
+    """``freeze=k``: the first k points are the baseline (1 ≤ k ≤ number of points)."""
+    if freeze is None:
+        return None
+    if isinstance(freeze, (bool, np.bool_)) or not float(freeze).is_integer():
+        raise fail(f"freeze must be a whole number of points, got {freeze!r}.")
+    k = int(freeze)
+    if not 1 <= k <= n_points:
+        raise fail(
+            f"freeze={k} is out of range: it counts the baseline points, so it must be between "
+            f"1 and {n_points} (the number of points on the chart)."
+        )
+    return k
+
+
+def notes_array(notes: Any, n_points: int, x: Any) -> np.ndarray | None:
+    """Notes per row: a list (None for none) or a mapping {x value or position: text}."""
+    if notes is None:
+        return None
+    out = np.full(n_points, "", dtype=object)
+    if isinstance(notes, Mapping):
+        xs = None if x is None else pd.Series(x).reset_index(drop=True)
+        for key, text in notes.items():
+            idx = _match_key(key, xs, n_points)
+            if idx.size == 0:
+                raise fail(
+                    f"notes key {key!r} matches no point. Use an x value (e.g. a date) or a "
+                    f"0-based position."
+                )
+            out[idx] = str(text)
+        return out
+    check_same_length(n_points, notes, "notes")
+    vals = pd.Series(list(notes), dtype=object)
+    mask = vals.isna().to_numpy()
+    vals = vals.astype(str).to_numpy(dtype=object)
+    vals[mask] = ""
+    return vals
+
+
+def _match_key(key: Any, xs: pd.Series | None, n_points: int) -> np.ndarray:
+    """Rows whose x equals ``key`` (dates compared as dates); else a 0-based position."""
+    if xs is not None:
+        try:
+            if pd.api.types.is_datetime64_any_dtype(xs):
+                hit = (xs == pd.Timestamp(key)).to_numpy()
+            else:
+                hit = (xs == key).to_numpy()
+        except (TypeError, ValueError):
+            hit = np.zeros(len(xs), dtype=bool)
+        if hit.any():
+            return np.flatnonzero(hit)
+    if isinstance(key, (int, np.integer)) and 0 <= int(key) < n_points:
+        return np.array([int(key)])
+    return np.array([], dtype=int)
+
+
+def check_counts(y: np.ndarray, n: np.ndarray | None, chart: str) -> None:
+    """Counts can't be negative, proportions can't exceed 1, denominators can't be empty."""
+    count_charts = {"p", "pp", "c", "u", "up", "g"}
+    if chart in count_charts:
+        neg = np.flatnonzero(y < 0)
+        if neg.size:
+            raise fail(
+                f"A {chart} chart plots counts, but y is negative at position {int(neg[0])} "
+                f"({y[neg[0]]:g}). Counts must be 0 or more; check the data."
+            )
+    if chart in {"t"}:
+        bad = np.flatnonzero(y <= 0)
+        if bad.size:
+            raise fail(
+                f"A t chart needs times between events greater than 0, but position "
+                f"{int(bad[0])} is {y[bad[0]]:g}. Remove zero gaps (events on the same day) "
+                f"or measure time in smaller units."
+            )
+    if n is None:
+        if chart in {"p", "pp", "u", "up"}:
+            raise fail(
+                f"A {chart} chart needs a denominator: pass n= (e.g. patients, or patient-days) "
+                f"alongside the numerator y."
+            )
+        return
+    negn = np.flatnonzero(n < 0)
+    if negn.size:
+        raise fail(
+            f"The denominator n is negative at position {int(negn[0])}. Denominators count "
+            f"cases or exposure, so they must be greater than 0."
+        )
+    zero = np.flatnonzero(n == 0)
+    if zero.size:
+        raise fail(
+            f"The denominator n is 0 at position {int(zero[0])}: a rate or proportion needs at "
+            f"least one case. Drop that row, or set both y and n to NaN to keep it as a gap."
+        )
+    orphan = np.flatnonzero(np.isnan(n) & ~np.isnan(y))
+    if orphan.size:
+        raise fail(
+            f"The denominator n is missing at position {int(orphan[0])} but y has a value there. "
+            f"Fill in n, or set y to NaN too to mark that point as missing."
+        )
+    if chart in {"p", "pp"}:
+        over = np.flatnonzero(y > n)
+        if over.size:
+            i = int(over[0])
+            raise fail(
+                f"For a {chart} chart the numerator can't exceed the denominator, but at position "
+                f"{i} y={y[i]:g} > n={n[i]:g}. Check that y counts the cases *with* the "
+                f"outcome and n all cases."
+            )
+
+
+def check_target(target: Any, n_points: int) -> np.ndarray | None:
+    """A target is one number (a horizontal line) or one per point (a trajectory)."""
+    if target is None:
+        return None
+    if np.isscalar(target):
+        return np.full(n_points, float(as_float_array([target], "target")[0]))
+    arr = as_float_array(target, "target")
+    check_same_length(n_points, arr, "target")
+    return arr
+
+
+def is_categorical(x: Sequence[Any] | pd.Series) -> bool:
+    """qicharts2 only joins points and runs its runs analysis when x is numeric or a date."""
+    s = pd.Series(x)
+    return not (pd.api.types.is_numeric_dtype(s) or pd.api.types.is_datetime64_any_dtype(s))

@@ -1,0 +1,398 @@
+"""Altair spec of a run or control chart, drawn the way qicharts2 and NHS analysts draw them.
+
+* data line and points (points not joined across parts; categorical x gets dots only);
+* centre line per part, dashed and in the signal colour when the runs analysis signals (as
+  qicharts2), dotted where a frozen baseline is extended over later points;
+* limits as step lines (they step where the denominator changes);
+* points outside the limits in ``COLOURS["signal"]`` (MDC: improvement/concern colours), excluded
+  points muted, IHI shift/trend points highlighted;
+* part boundaries and the end of the baseline as light vertical rules; target line; annotations
+  (PDSA cycles, notes) as labelled vertical rules;
+* the text description (``describe()``) in the spec's ``description`` so screen readers get it.
+
+The data is embedded as inline values (a plain ``{"values": ...}`` dict), which Altair passes
+through without its 5 000-row check, so a 10 000-point chart builds without touching the global
+data-transformer setting, and nothing is fetched from the internet.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from qilab.theme import COLOURS
+
+from . import mdc as mdc_rules
+
+if TYPE_CHECKING:
+    from .result import QicResult
+
+SOLID: list[int] = []
+DASHED = [6, 4]
+DOTTED = [2, 3]
+
+
+def make_chart(
+    res: QicResult,
+    *,
+    title: str | None = None,
+    ylab: str | None = None,
+    xlab: str | None = None,
+    annotations: Mapping[Any, str] | None = None,
+    width: int | str = "container",
+    height: int = 320,
+    show_notes: bool = True,
+    show_95: bool = False,
+) -> alt.LayerChart:
+    """Build the chart of a :class:`QicResult`.
+
+    Parameters
+    ----------
+    title, ylab, xlab : str, optional
+        Chart title and axis titles (defaults come from ``qic(title=..., ...)`` or the chart
+        type).
+    annotations : mapping, optional
+        ``{x value: label}``, e.g. ``{"2024-03-01": "PDSA 1: new sepsis trolley"}``; keys are
+        x-axis values (dates, or point numbers 1, 2, … when no x was given). Drawn as vertical
+        rules with labels, together with any ``notes`` given to ``qic``.
+    width, height : int
+        Size in pixels (width may be "container" to fill the notebook cell).
+    show_notes : bool, default True
+        Draw ``notes`` as annotations.
+    show_95 : bool, default False
+        Also draw the 2σ (95 %) limits, faintly.
+    """
+    from .describe import describe
+
+    d = res.data
+    labels = res.labels
+    x_kind = _x_kind(d["x"])
+    frame = _chart_frame(res, x_kind)
+    base = alt.Chart().encode(x=_x_encoding(x_kind, xlab or labels.get("xlab") or _xlab(res)))
+    y_title = ylab or labels.get("ylab") or _ylab(res)
+    y_enc = alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False))
+
+    layers: list[alt.Chart] = []
+    if d["ucl"].notna().any():
+        for col in ("lcl", "ucl"):
+            layers.append(
+                base.mark_line(interpolate="step", color=COLOURS["limit"], strokeWidth=1.5)
+                .encode(y=alt.Y(f"{col}:Q"), detail="part:N")
+                .transform_filter(f"isValid(datum.{col})")
+            )
+        if show_95:
+            for col in ("lcl_95", "ucl_95"):
+                layers.append(
+                    base.mark_line(
+                        interpolate="step", color=COLOURS["limit"], strokeWidth=1, opacity=0.5
+                    )
+                    .encode(y=alt.Y(f"{col}:Q"), detail="part:N")
+                    .transform_filter(f"isValid(datum.{col})")
+                )
+    layers.append(
+        base.mark_line(interpolate="step", strokeWidth=2)
+        .encode(
+            y=alt.Y("cl:Q"),
+            detail="cl_segment:N",
+            color=alt.Color("cl_colour:N", scale=None),
+            strokeDash=alt.StrokeDash("cl_dash:N", scale=None),
+        )
+        .transform_filter("isValid(datum.cl)")
+    )
+    if d["target"].notna().any():
+        layers.append(
+            base.mark_line(color=COLOURS["target"], strokeDash=[2, 2], strokeWidth=1.5)
+            .encode(y=alt.Y("target:Q"))
+            .transform_filter("isValid(datum.target)")
+        )
+    if not labels.get("categorical"):
+        # MDC charts draw the data line grey so improvement (blue) and concern (orange) stand out
+        line_colour = COLOURS["limit"] if res.method == "mdc" else COLOURS["data"]
+        layers.append(
+            base.mark_line(color=line_colour, strokeWidth=1.5, invalid="break-paths-show-domains")
+            .encode(y=y_enc, detail="part:N")
+            .transform_filter("!datum.bridge")
+        )
+    tooltip = _tooltip(d, x_kind)
+    layers.append(
+        base.mark_point(filled=True, size=40, opacity=1)
+        .encode(
+            y=y_enc,
+            color=alt.Color("point_colour:N", scale=None),
+            shape=alt.Shape("point_shape:N", scale=None),
+            tooltip=tooltip,
+        )
+        .transform_filter("isValid(datum.y) && !datum.bridge")
+    )
+    rules = _rules(res, frame, annotations if annotations is not None else {}, show_notes)
+    if rules:
+        rule_frame = pd.DataFrame(rules)
+        rule_data = {"values": _records(rule_frame, x_kind)}
+        rx = _x_encoding(x_kind, None)
+        layers.append(
+            alt.Chart(rule_data)
+            .mark_rule(strokeWidth=1)
+            .encode(
+                x=rx,
+                color=alt.Color("colour:N", scale=None),
+                strokeDash=alt.StrokeDash("dash:N", scale=None),
+            )
+        )
+        text = rule_frame[rule_frame["label"].astype(bool)].copy()
+        if len(text):
+            # stagger labels over three rows so neighbouring annotations don't overprint
+            text = text.sort_values("x", kind="stable")
+            text["label_y"] = 2 + 16 * (np.arange(len(text)) % 3)
+            layers.append(
+                alt.Chart({"values": _records(text, x_kind)})
+                .mark_text(align="left", baseline="top", dx=3, dy=2, angle=0, fontSize=12)
+                .encode(
+                    x=rx,
+                    y=alt.Y("label_y:Q", scale=None),
+                    text="label:N",
+                    color=alt.Color("colour:N", scale=None),
+                )
+            )
+    chart_title = title or labels.get("title") or _title(res)
+    chart = alt.layer(*layers, data={"values": _records(frame, x_kind)}).properties(
+        title=chart_title,
+        height=height,
+        width=width,
+        description=describe(res),
+    )
+    return chart
+
+
+def _x_kind(x: pd.Series) -> str:
+    if pd.api.types.is_datetime64_any_dtype(x):
+        return "T"
+    if pd.api.types.is_numeric_dtype(x):
+        return "Q"
+    return "O"
+
+
+def _x_encoding(kind: str, title: str | None) -> alt.X:
+    if kind == "T":
+        return alt.X("x:T", title=title)
+    if kind == "Q":
+        return alt.X("x:Q", title=title, scale=alt.Scale(zero=False, nice=False))
+    return alt.X("x:O", title=title, sort=None)
+
+
+def _chart_frame(res: QicResult, x_kind: str) -> pd.DataFrame:
+    """Columns the layers encode: colours and dash patterns decided here, not in Vega."""
+    d = res.data
+    frame = d[["x", "y", "cl", "lcl", "ucl", "lcl_95", "ucl_95", "part", "target", "notes"]].copy()
+    frame["sigma_signal"] = d["sigma_signal"].to_numpy()
+    frame["runs_signal"] = d["runs_signal"].to_numpy()
+    frame["include"] = d["include"].to_numpy()
+    frame["part"] = d["part"].to_numpy()
+
+    colour = np.full(len(d), COLOURS["data"], dtype=object)
+    shape = np.full(len(d), "circle", dtype=object)
+    if "point_type" in d:
+        kind = d["point_type"].astype(str).to_numpy()
+        colour[kind == mdc_rules.IMPROVEMENT] = COLOURS["improvement"]
+        colour[kind == mdc_rules.CONCERN] = COLOURS["concern"]
+        neutral = np.char.startswith(kind.astype(str), "special_cause_neutral")
+        colour[neutral] = COLOURS["signal"]
+        special = kind != mdc_rules.COMMON
+        shape[special] = "diamond"
+        if res.improvement != 0:  # improvement in blue, concern in orange; common cause grey
+            colour[kind == mdc_rules.COMMON] = COLOURS["muted"]
+            colour[kind == mdc_rules.IMPROVEMENT] = COLOURS["improvement"]
+    else:
+        highlight = d["sigma_signal"].to_numpy(dtype=bool)
+        if "shift_signal" in d:
+            highlight = highlight | d["shift_signal"].to_numpy(dtype=bool)
+            highlight = highlight | d["trend_signal"].to_numpy(dtype=bool)
+        colour[highlight] = COLOURS["signal"]
+        shape[d["sigma_signal"].to_numpy(dtype=bool)] = "diamond"
+    excluded = ~d["include"].to_numpy(dtype=bool)
+    colour[excluded] = COLOURS["muted"]
+    shape[excluded] = "circle"
+    frame["point_colour"] = colour
+    frame["point_shape"] = shape
+    frame["bridge"] = False
+
+    # Centre-line segments: per part, and split where a frozen baseline ends.
+    freeze = res.labels.get("freeze")
+    extended = np.zeros(len(d), dtype=bool)
+    if freeze is not None and freeze < len(d):
+        extended = np.arange(1, len(d) + 1) > freeze
+    runs = d["runs_signal"].to_numpy(dtype=bool)
+    if res.method == "mdc":  # MDC marks special causes on the points; the mean stays plain
+        runs = np.zeros(len(d), dtype=bool)
+    frame["cl_colour"] = np.where(runs, COLOURS["signal"], COLOURS["centre"])
+    frame["cl_dash"] = _patterns(np.where(runs, 2, np.where(extended, 1, 0)))
+    frame["cl_segment"] = np.char.add(
+        d["part"].to_numpy().astype(str), np.where(extended, "-1", "-0")
+    ).astype(object)
+    if extended.any():
+        # repeat the last baseline row at the start of the extension so the lines meet
+        last = int(freeze) - 1
+        bridge = frame.iloc[[last]].copy()
+        bridge["cl_segment"] = f"{d['part'].iloc[last]}-1"
+        bridge["cl_dash"] = [DASHED if runs[last + 1] else DOTTED]
+        bridge[["y", "lcl", "ucl", "lcl_95", "ucl_95", "target"]] = np.nan
+        bridge["point_colour"] = None
+        bridge["bridge"] = True
+        frame = pd.concat([frame, bridge], ignore_index=True)
+    return frame
+
+
+def _patterns(codes: np.ndarray) -> np.ndarray:
+    """Dash pattern per row from codes 0 solid, 1 dotted, 2 dashed (object array of lists)."""
+    out = np.empty(codes.size, dtype=object)
+    for code, pattern in enumerate((SOLID, DOTTED, DASHED)):
+        hit = np.flatnonzero(codes == code)
+        out[hit] = [pattern] * hit.size
+    return out
+
+
+def _records(frame: pd.DataFrame, x_kind: str) -> list[dict[str, Any]]:
+    """JSON-ready rows: ISO dates (parsed as local time by Vega), None for missing."""
+    out = frame.copy()
+    if x_kind == "T":
+        out["x"] = pd.to_datetime(out["x"]).dt.strftime("%Y-%m-%dT%H:%M:%S")
+    elif x_kind == "O":
+        out["x"] = out["x"].astype(str)
+    records = out.to_dict(orient="records")
+    return [{k: _plain(v) for k, v in row.items()} for row in records]
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, (np.bool_,)):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return None if np.isnan(value) else float(value)
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    return value
+
+
+def _tooltip(d: pd.DataFrame, x_kind: str) -> list[alt.Tooltip]:
+    tips = [
+        alt.Tooltip(f"x:{x_kind}", title="x"),
+        alt.Tooltip("y:Q", title="value", format=",.4~g"),
+        alt.Tooltip("cl:Q", title="centre line", format=",.4~g"),
+    ]
+    if d["ucl"].notna().any():
+        tips += [
+            alt.Tooltip("lcl:Q", title="lower limit", format=",.4~g"),
+            alt.Tooltip("ucl:Q", title="upper limit", format=",.4~g"),
+        ]
+    if d["notes"].notna().any():
+        tips.append(alt.Tooltip("notes:N", title="note"))
+    return tips
+
+
+def _rules(
+    res: QicResult, frame: pd.DataFrame, annotations: Mapping[Any, str], show_notes: bool
+) -> list[dict[str, Any]]:
+    """Vertical rules: part boundaries, end of baseline, annotations and notes."""
+    d = res.data
+    xs = d["x"].reset_index(drop=True)
+    rules: list[dict[str, Any]] = []
+    starts = np.flatnonzero(np.diff(d["part"].to_numpy()) != 0) + 1
+    for i in starts:
+        rules.append(
+            {"x": _between(xs, int(i)), "label": "", "colour": COLOURS["limit"], "dash": [4, 4]}
+        )
+    freeze = res.labels.get("freeze")
+    if freeze is not None and freeze < len(d):
+        rules.append(
+            {
+                "x": _between(xs, int(freeze)),
+                "label": "baseline",
+                "colour": COLOURS["limit"],
+                "dash": [4, 4],
+            }
+        )
+    if show_notes:
+        for xv, note in zip(xs, d["notes"], strict=True):
+            if isinstance(note, str) and note:
+                rules.append({"x": xv, "label": note, "colour": COLOURS["annotation"], "dash": []})
+    for key, label in annotations.items():
+        rules.append(
+            {
+                "x": _annotation_x(key, xs),
+                "label": str(label),
+                "colour": COLOURS["annotation"],
+                "dash": [],
+            }
+        )
+    return rules
+
+
+def _between(xs: pd.Series, i: int) -> Any:
+    """Halfway between point i−1 and point i (0-based), where a boundary is drawn."""
+    a, b = xs.iloc[i - 1], xs.iloc[i]
+    if pd.api.types.is_datetime64_any_dtype(xs):
+        return a + (b - a) / 2
+    if pd.api.types.is_numeric_dtype(xs):
+        return (float(a) + float(b)) / 2
+    return b
+
+
+def _annotation_x(key: Any, xs: pd.Series) -> Any:
+    """Annotation keys are x values; dates may be given as text."""
+    from ._validate import fail
+
+    if pd.api.types.is_datetime64_any_dtype(xs):
+        try:
+            return pd.Timestamp(key)
+        except (TypeError, ValueError) as err:
+            raise fail(
+                f"Annotation key {key!r} is not a date, but the x axis holds dates."
+            ) from err
+    if pd.api.types.is_numeric_dtype(xs):
+        try:
+            return float(key)
+        except (TypeError, ValueError) as err:
+            raise fail(
+                f"Annotation key {key!r} is not a number, but the x axis is numeric."
+            ) from err
+    return str(key)
+
+
+def _title(res: QicResult) -> str:
+    name = res.labels.get("chart_name", res.chart_type)
+    y_name = res.labels.get("y_name")
+    n_name = res.labels.get("n_name")
+    what = ""
+    if y_name:
+        what = f" of {y_name}" + (f" / {n_name}" if n_name else "")
+        if res.multiply != 1:
+            what += f" × {res.multiply:g}"
+    if res.method == "mdc":
+        return f"XmR chart{what} (Making Data Count)"
+    return f"{name[0].upper()}{name[1:]}{what}"
+
+
+def _ylab(res: QicResult) -> str:
+    if res.chart_type in ("p", "pp"):
+        return "Percent" if res.multiply == 100 else "Proportion"
+    if res.chart_type in ("u", "up"):
+        return f"Rate per {res.multiply:g}" if res.multiply != 1 else "Rate"
+    if res.chart_type == "c":
+        return "Count"
+    if res.chart_type == "g":
+        return "Cases between events"
+    if res.chart_type == "t":
+        return "Time between events"
+    if res.chart_type == "mr":
+        return "Moving range"
+    if res.chart_type == "s":
+        return "Standard deviation"
+    return res.labels.get("y_name") or "Value"
+
+
+def _xlab(res: QicResult) -> str:
+    return res.labels.get("x_name") or "Subgroup"

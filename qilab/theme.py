@@ -1,0 +1,92 @@
+"""The house chart theme: one look for every chart in lessons, exercises and case studies.
+
+Readable at a glance on a ward PC or a projector: 13 px+ text in the system sans-serif
+(no web fonts: they would need the internet), light grid lines, and the Okabe–Ito palette,
+which stays distinguishable for the common forms of colour-blindness.
+
+Roles are named so that charts say what a colour *means*, not which colour it is:
+
+>>> from qilab import theme
+>>> theme.COLOURS["signal"]
+'#D55E00'
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import altair as alt
+
+#: Okabe & Ito (2008), "Color Universal Design": safe for deuteranopia, protanopia, tritanopia.
+OKABE_ITO: list[str] = [
+    "#0072B2",  # blue
+    "#E69F00",  # orange
+    "#009E73",  # bluish green
+    "#CC79A7",  # reddish purple
+    "#56B4E9",  # sky blue
+    "#D55E00",  # vermilion
+    "#F0E442",  # yellow
+    "#000000",  # black
+]
+
+#: What each colour stands for on a QI chart.
+COLOURS: dict[str, str] = {
+    "data": "#0072B2",  # the measure itself
+    "centre": "#4D4D4D",  # centre line (median or mean)
+    "limit": "#7F7F7F",  # process limits
+    "signal": "#D55E00",  # special-cause variation / non-random pattern
+    "improvement": "#0072B2",  # MDC: special cause in the direction of improvement
+    "concern": "#E69F00",  # MDC: special cause in the direction of concern
+    "target": "#009E73",  # the team's target or aim
+    "annotation": "#CC79A7",  # PDSA cycles and other notes
+    "muted": "#BDBDBD",  # excluded or baseline-only points
+}
+
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"
+
+THEME_NAME = "qilab"
+
+
+def theme_config() -> dict[str, Any]:
+    """Return the Vega-Lite config of the house theme (a plain dict, easy to test)."""
+    return {
+        "config": {
+            "font": FONT,
+            "background": "white",
+            "view": {"continuousWidth": 640, "continuousHeight": 320, "stroke": None},
+            "range": {"category": OKABE_ITO},
+            "title": {"fontSize": 16, "fontWeight": 600, "anchor": "start", "offset": 12},
+            "axis": {
+                "labelFontSize": 13,
+                "titleFontSize": 13,
+                "titleFontWeight": 600,
+                "gridColor": "#E6E6E6",
+                "domainColor": "#7F7F7F",
+                "tickColor": "#7F7F7F",
+                "labelColor": "#333333",
+                "titleColor": "#333333",
+            },
+            "legend": {"labelFontSize": 13, "titleFontSize": 13, "orient": "bottom"},
+            "header": {"labelFontSize": 13, "titleFontSize": 13},
+            "line": {"color": COLOURS["data"], "strokeWidth": 2},
+            "point": {"color": COLOURS["data"], "filled": True, "size": 45},
+            "text": {"fontSize": 13},
+        }
+    }
+
+
+def _register() -> None:
+    # Altair >= 5.5 has alt.theme.register; older 5.x has alt.themes.register.
+    if hasattr(alt, "theme") and hasattr(alt.theme, "register"):
+        alt.theme.register(THEME_NAME, enable=False)(theme_config)
+    else:  # pragma: no cover - Altair < 5.5
+        alt.themes.register(THEME_NAME, theme_config)
+
+
+def enable() -> None:
+    """Register (once) and enable the house theme for every chart made afterwards."""
+    _register()
+    if hasattr(alt, "theme") and hasattr(alt.theme, "enable"):
+        alt.theme.enable(THEME_NAME)
+    else:  # pragma: no cover - Altair < 5.5
+        alt.themes.enable(THEME_NAME)

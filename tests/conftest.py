@@ -1,0 +1,108 @@
+"""Fixtures shared by the whole suite: the repository, a real Chromium, a real JupyterLab."""
+
+from __future__ import annotations
+
+import os
+import sys
+import urllib.parse
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from servers import Server, qilab_lab
+
+REPO = Path(__file__).resolve().parent.parent
+SHARED = REPO.parent / "shared"
+CHROMIUM = Path("/usr/bin/chromium")
+#: The flags every browser test runs Chromium with (no sandbox as root; no calls home).
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1"}
+
+# Behave like an activated virtual environment, as make.py does (nbgrader calls alembic by name).
+os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+
+
+@pytest.fixture(scope="session")
+def repo() -> Path:
+    return REPO
+
+
+@pytest.fixture(scope="session")
+def shared() -> Path:
+    """../shared/ beside the checkout (reference data); CI always has it."""
+    if not SHARED.is_dir():
+        pytest.skip(f"{SHARED} is absent: reference data comes from ../shared/ (CI has it)")
+    return SHARED
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    """Debian's Chromium driven by Playwright (never a downloaded browser build)."""
+    if not CHROMIUM.exists():
+        pytest.fail(
+            f"{CHROMIUM} not found: browser tests need Debian's chromium. "
+            "`python3 make.py test` installs it (as root), or `sudo apt-get install chromium`."
+        )
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        instance = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
+        yield instance
+        instance.close()
+
+
+class PageRecorder:
+    """A browser page that remembers every request and every JavaScript error."""
+
+    def __init__(self, page: object) -> None:
+        self.page = page
+        self.requests: list[str] = []
+        self.errors: list[str] = []
+        page.on("request", lambda request: self.requests.append(request.url))
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+
+    def external_requests(self) -> list[str]:
+        """Requests that left this machine (data: and blob: URLs never do)."""
+        return [
+            url
+            for url in self.requests
+            if urllib.parse.urlsplit(url).scheme not in {"data", "blob", "about"}
+            and urllib.parse.urlsplit(url).hostname not in LOCAL_HOSTS
+        ]
+
+
+ARTIFACTS = REPO / ".qilab" / "test-artifacts"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    outcome = yield
+    report = outcome.get_result()
+    if report.when == "call":
+        item.stash[FAILED] = report.failed
+
+
+FAILED = pytest.StashKey[bool]()
+
+
+@pytest.fixture
+def page(browser: object, request: pytest.FixtureRequest) -> Iterator[PageRecorder]:
+    """A fresh browser page; on failure its screenshot goes to .qilab/test-artifacts/."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    recorder = PageRecorder(context.new_page())
+    try:
+        yield recorder
+    finally:
+        if request.node.stash.get(FAILED, False):
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            shot = ARTIFACTS / f"{request.node.name}.png"
+            recorder.page.screenshot(path=str(shot), full_page=True)
+            print(f"screenshot of the failing page: {shot}")
+        context.close()
+
+
+@pytest.fixture(scope="session")
+def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """``qilab lab`` itself, on a free port, for the whole session."""
+    with qilab_lab(tmp_path_factory.mktemp("lab")) as server:
+        yield server

@@ -1,0 +1,141 @@
+"""The Altair chart spec: layers, colours, annotations, description, size and offline-ness."""
+
+from __future__ import annotations
+
+import json
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import pytest
+
+from qilab.measure import qic
+from qilab.theme import COLOURS
+
+
+def _spec(chart: alt.TopLevelMixin) -> dict:
+    return chart.to_dict()
+
+
+def _marks(spec: dict) -> list[str]:
+    out = []
+    for layer in spec["layer"]:
+        mark = layer["mark"]
+        out.append(mark["type"] if isinstance(mark, dict) else mark)
+    return out
+
+
+def _values(spec: dict, data: dict | None = None) -> list[dict]:
+    data = spec["data"] if data is None else data
+    if "values" in data:
+        return data["values"]
+    return spec["datasets"][data["name"]]
+
+
+@pytest.fixture(scope="module")
+def dated() -> pd.DataFrame:
+    months = pd.date_range("2023-01-01", periods=24, freq="MS")
+    rng = np.random.default_rng(3)
+    infections = np.r_[rng.poisson(10, 12), rng.poisson(5, 12)]
+    infections[5] = 30
+    return pd.DataFrame({"month": months, "infections": infections, "days": 1000.0})
+
+
+def test_control_chart_layers_and_colours(dated: pd.DataFrame) -> None:
+    res = qic("infections", n="days", x="month", data=dated, chart="u", multiply=1000)
+    spec = _spec(res.chart())
+    marks = _marks(spec)
+    assert marks.count("line") >= 4  # lcl, ucl, centre, data
+    assert "point" in marks
+    rows = _values(spec)
+    signal = [r for r in rows if r.get("sigma_signal")]
+    assert signal and all(r["point_colour"] == COLOURS["signal"] for r in signal)
+    assert rows[0]["x"].startswith("2023-01-01")
+    assert spec["title"].startswith("U chart")
+
+
+def test_runs_signal_dashes_centre_line(dated: pd.DataFrame) -> None:
+    res = qic("infections", x="month", data=dated, chart="c")
+    assert res.data["runs_signal"].all()
+    rows = [r for r in _values(_spec(res.chart())) if r.get("cl") is not None]
+    assert all(r["cl_colour"] == COLOURS["signal"] and r["cl_dash"] == [6, 4] for r in rows)
+
+
+def test_frozen_extension_dotted_and_baseline_rule() -> None:
+    y = [5, 6, 5, 7, 6, 5, 6, 7, 5, 6, 6, 5, 7, 6, 5]
+    res = qic(y, chart="i", freeze=10)
+    spec = _spec(res.chart())
+    rows = _values(spec)
+    ext = [r for r in rows if r["cl_segment"].endswith("-1")]
+    assert ext and all(r["cl_dash"] == [2, 3] for r in ext)
+    texts = [json.dumps(layer) for layer in spec["layer"]]
+    assert any('"baseline"' in t for t in texts)
+
+
+def test_excluded_points_muted_and_parts_separated() -> None:
+    y = np.r_[np.full(12, 5.0) + np.tile([0, 1], 6), np.full(12, 9.0) + np.tile([0, 1], 6)]
+    res = qic(y, chart="i", part=[12], exclude=[3])
+    spec = _spec(res.chart())
+    rows = _values(spec)
+    assert rows[3]["point_colour"] == COLOURS["muted"]
+    rule_layers = [layer for layer in spec["layer"] if _marks({"layer": [layer]}) == ["rule"]]
+    assert rule_layers
+    assert _values(spec, rule_layers[0]["data"])[0]["x"] == pytest.approx(12.5)
+
+
+def test_annotations_target_titles_and_description(dated: pd.DataFrame) -> None:
+    res = qic("infections", x="month", data=dated, chart="c", target=6)
+    chart = res.chart(
+        annotations={"2024-01-01": "PDSA 1: new sepsis trolley"},
+        title="Infections",
+        ylab="Count per month",
+        xlab="Month",
+    )
+    spec = _spec(chart)
+    text = json.dumps(spec)
+    assert "PDSA 1: new sepsis trolley" in text
+    assert spec["title"] == "Infections"
+    assert '"Count per month"' in text and '"Month"' in text
+    assert COLOURS["target"] in text
+    assert spec["description"] == res.describe()
+    assert "target is 6" in spec["description"]
+
+
+def test_notes_become_annotations() -> None:
+    res = qic([3, 4, 5, 4, 3, 4], notes={2: "Change A"})
+    assert "Change A" in json.dumps(_spec(res.chart()))
+    assert "Change A" in res.describe()
+
+
+def test_mdc_colours() -> None:
+    y = np.r_[np.tile([10.0, 11.0], 10), [30.0]]
+    res = qic(y, method="mdc", improvement="down")
+    rows = _values(_spec(res.chart()))
+    assert rows[-1]["point_colour"] == COLOURS["concern"]
+    assert "concerning" in res.describe()
+
+
+def test_ten_thousand_points_without_row_limit() -> None:
+    y = np.random.default_rng(1).normal(size=10_000)
+    spec = _spec(qic(y, chart="i").chart())  # would raise MaxRowsError through a DataFrame
+    assert len(_values(spec)) == 10_000
+    assert alt.data_transformers.active == "default"
+
+
+def test_spec_fetches_nothing() -> None:
+    spec = _spec(qic([1, 2, 3, 2, 1]).chart())
+    text = json.dumps({k: v for k, v in spec.items() if k != "$schema"})
+    assert "http://" not in text and "https://" not in text
+    assert "url" not in json.dumps(spec["data"])
+
+
+def test_describe_plain_english() -> None:
+    text = qic([1, 2, 3, 2, 1, 2, 3, 2, 1, 2, 30, 2], chart="i").describe()
+    assert text.startswith("I chart, 12 points from 1 to 12.")
+    assert "outside the limits" in text and "11" in text
+
+
+def test_categorical_dots_only() -> None:
+    res = qic([5, 6, 7], x=["Ward A", "Ward B", "Ward C"], chart="c")
+    marks = _marks(_spec(res.chart()))
+    assert marks.count("line") == 3  # limits and centre line only, no data line

@@ -1,0 +1,63 @@
+"""Bad input gives a ValueError naming the problem and the fix."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from qilab.errors import QilabError
+from qilab.measure import qic
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "pattern"),
+    [
+        ({"y": [1, 2, 3], "n": [1, 2]}, r"y has 3 values but n has 2.*same length"),
+        ({"y": [1, 2, 3], "x": [1, 2]}, r"y has 3 values but x has 2"),
+        ({"y": [1, -2, 3], "chart": "c"}, r"negative at position 1.*0 or more"),
+        ({"y": [1, 2, 3], "n": [5, -1, 5], "chart": "p"}, r"denominator n is negative"),
+        ({"y": [1, 6, 3], "n": [5, 5, 5], "chart": "p"}, r"numerator can't exceed.*position 1"),
+        ({"y": [1, 0, 3], "n": [5, 0, 5], "chart": "u"}, r"denominator n is 0 at position 1"),
+        ({"y": [1, 2, 3], "n": [5, np.nan, 5], "chart": "u"}, r"missing at position 1.*NaN"),
+        ({"y": [1, 2, 3], "chart": "p"}, r"needs a denominator: pass n="),
+        ({"y": [1, 2, 3], "chart": "pie"}, r"Unknown chart type 'pie'.*'run', 'i', 'mr'"),
+        ({"y": ["1", "two", "3"]}, r"y must be numeric.*position 1 holds 'two'"),
+        ({"y": [5.0], "chart": "i"}, r"I chart needs at least 2 usable baseline points"),
+        ({"y": [1, 2, 3, 4], "chart": "i", "part": [3]}, r"part 2 has 1"),
+        ({"y": [1, 2, 3], "method": "westgard"}, r"Unknown method.*'anhoej', 'ihi', 'mdc'"),
+        ({"y": [1, 2, 3], "freeze": 5}, r"freeze=5 is out of range.*between 1 and 3"),
+        ({"y": [1, 2, 3], "part": [3]}, r"part=3 is out of range"),
+        ({"y": [1, 2, 3], "exclude": [3]}, r"exclude=3 is out of range.*0-based"),
+        ({"y": [1, 2, 0], "chart": "t"}, r"greater than 0.*position 2"),
+        ({"y": [1, 2, 3], "chart": "xbar"}, r"xbar chart needs subgroups: pass x="),
+        ({"y": [1, 2, 3], "x": [1, 2, 3], "chart": "xbar"}, r"subgroups of at least 2"),
+        ({"y": [1, 2, 3], "period": "month"}, r"x is not dates"),
+        ({"y": [1, 2, 3], "period": "fortnight"}, r"Unknown period"),
+        ({"y": "rate"}, r"no data= was given"),
+        ({"y": [1, 2, 3], "improvement": "sideways"}, r"'up'.*'down'"),
+        ({"y": [], "chart": "run"}, r"y is empty"),
+        ({"y": [1, np.inf, 3]}, r"infinite value at position 1"),
+    ],
+)
+def test_clear_value_errors(kwargs: dict, pattern: str) -> None:
+    with pytest.raises(ValueError, match=pattern) as info:
+        qic(**kwargs)
+    assert isinstance(info.value, QilabError)  # the CLI prints it as one line
+
+
+def test_unknown_column_lists_columns() -> None:
+    df = pd.DataFrame({"month": [1, 2], "infections": [3, 4]})
+    with pytest.raises(ValueError, match=r"'rate'.*not in data.*'month', 'infections'"):
+        qic("rate", data=df)
+
+
+def test_missing_numerator_and_denominator_is_a_gap_not_an_error() -> None:
+    d = qic([1, np.nan, 3, 2], n=[10, np.nan, 10, 10], chart="p").data
+    assert np.isnan(d["y"].iloc[1]) and np.isnan(d["ucl"].iloc[1])
+    assert d["cl"].iloc[0] == pytest.approx(6 / 30)
+
+
+def test_too_few_points_says_how_many() -> None:
+    with pytest.raises(ValueError, match=r"needs at least 2.*has 1"):
+        qic([1, np.nan, np.nan], chart="i")

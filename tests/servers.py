@@ -1,0 +1,97 @@
+"""Start real servers for tests (JupyterLab through ``qilab lab``, later Voila) and stop them.
+
+Servers run as subprocesses on a free localhost port, with a known token and throw-away
+Jupyter runtime, settings and workspace folders, so a test run never depends on (or changes)
+the developer's own JupyterLab state.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from qilab.lab import free_port
+
+BIN = Path(sys.executable).parent
+
+
+@dataclass
+class Server:
+    base: str
+    token: str
+    process: subprocess.Popen[str]
+    log: Path
+
+    def url(self, path: str = "") -> str:
+        sep = "&" if "?" in path else "?"
+        return f"{self.base}/{path.lstrip('/')}{sep}token={self.token}"
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def wait_until_up(server: Server, path: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if server.process.poll() is not None:
+            raise RuntimeError(f"server exited early:\n{server.output()[-3000:]}")
+        try:
+            with urllib.request.urlopen(server.url(path), timeout=5) as response:
+                if response.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.5)
+    raise RuntimeError(f"server not up after {timeout:.0f}s:\n{server.output()[-3000:]}")
+
+
+def isolated_jupyter_env(tmp: Path) -> dict[str, str]:
+    """Environment for a server whose Jupyter user state lives in ``tmp``."""
+    env = dict(os.environ)
+    for var, sub in {
+        "JUPYTER_RUNTIME_DIR": "runtime",
+        "JUPYTERLAB_SETTINGS_DIR": "lab-user-settings",
+        "JUPYTERLAB_WORKSPACES_DIR": "lab-workspaces",
+    }.items():
+        (tmp / sub).mkdir(parents=True, exist_ok=True)
+        env[var] = str(tmp / sub)
+    return env
+
+
+@contextmanager
+def qilab_lab(tmp: Path, lesson: str | None = None) -> Iterator[Server]:
+    """Run the real main job, ``qilab lab``, on a free port until the block ends."""
+    port = free_port()
+    token = secrets.token_hex(16)
+    env = isolated_jupyter_env(tmp)
+    env["JUPYTER_TOKEN"] = token
+    log = tmp / "qilab-lab.log"
+    argv = [
+        str(BIN / "qilab"),
+        "lab",
+        *([lesson] if lesson else []),
+        "--port",
+        str(port),
+        "--no-browser",
+    ]
+    with log.open("w") as out:
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+    server = Server(f"http://127.0.0.1:{port}", token, process, log)
+    try:
+        wait_until_up(server, "api/status")
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()

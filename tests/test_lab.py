@@ -1,0 +1,57 @@
+"""How ``qilab lab`` decides what to serve (no server started here)."""
+
+from __future__ import annotations
+
+import json
+import socket
+
+import pytest
+
+from qilab import lab, paths
+from qilab.errors import QilabError
+
+
+def test_default_notebook_is_the_start_page():
+    assert lab.find_notebook(None, paths.curriculum_dir()).name == "START.ipynb"
+
+
+def test_lesson_names_work_with_or_without_the_suffix():
+    curriculum = paths.curriculum_dir()
+    assert lab.find_notebook("START", curriculum) == lab.find_notebook("START.ipynb", curriculum)
+
+
+def test_a_notebook_outside_the_curriculum_is_refused(repo):
+    with pytest.raises(QilabError, match="No lesson called"):
+        lab.find_notebook("../README", paths.curriculum_dir())
+
+
+def test_launch_serves_the_repo_and_opens_the_start_page(repo):
+    launch = lab.lab_launch(port=0, open_browser=False)
+    argv = " ".join(launch.argv)
+    assert f"--ServerApp.root_dir={repo}" in argv
+    assert "--LabApp.default_url=/lab/tree/curriculum/START.ipynb" in argv
+    assert "--ServerApp.open_browser=False" in argv
+    config_path = launch.env["JUPYTER_CONFIG_PATH"]
+    assert str(repo / "assignments") in config_path
+    assert str(lab.JUPYTER_CONFIG_DIR) in config_path
+    assert launch.url.endswith("/lab/tree/curriculum/START.ipynb")
+
+
+def test_shipped_jupyter_config_keeps_jupyterlab_offline():
+    config = json.loads((lab.JUPYTER_CONFIG_DIR / "jupyter_server_config.json").read_text())
+    assert config["LabApp"]["news_url"] is None
+    assert config["LabApp"]["extension_manager"] == "readonly"
+    overrides = json.loads((lab.JUPYTER_CONFIG_DIR / "lab-settings" / "overrides.json").read_text())
+    assert overrides["@jupyterlab/apputils-extension:notification"]["fetchNews"] == "false"
+
+
+def test_free_port_is_really_free():
+    port = lab.free_port()
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", port))
+
+
+@pytest.mark.parametrize("port", [-1, 70000])
+def test_impossible_ports_are_refused(port):
+    with pytest.raises(QilabError, match="not a valid port"):
+        lab.check_port(port)

@@ -1,0 +1,82 @@
+"""The main job, seen as a learner sees it: ``qilab lab`` in a real browser, offline."""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.request
+
+import pytest
+from servers import Server
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+MINUTE = 60_000
+
+
+def wait_for_connected_kernel(server: Server, timeout: float = 60) -> None:
+    """Wait until the notebook's kernel is idle with the browser connected to it.
+
+    JupyterLab drops "Run All" clicked before its kernel connection is up, and its toolbar
+    reads "idle" before that, so ask the server.
+    """
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with urllib.request.urlopen(server.url("api/sessions")) as response:
+            sessions = json.load(response)
+        kernels = [s["kernel"] for s in sessions if s["path"].endswith("START.ipynb")]
+        if kernels and kernels[0]["execution_state"] == "idle" and kernels[0]["connections"]:
+            return
+        time.sleep(0.5)
+    raise AssertionError(f"the START.ipynb kernel did not connect within {timeout:.0f}s")
+
+
+def run_all_cells(page: object, server: Server) -> None:
+    wait_for_connected_kernel(server)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    page.wait_for_selector(".jp-InputPrompt:has-text('[1]')", state="attached", timeout=MINUTE)
+
+
+def test_start_page_shows_a_working_slider_and_an_offline_chart(lab_server, page):
+    tab = page.page
+    tab.goto(lab_server.url(""))  # "/" is where `qilab lab` sends the browser
+    tab.wait_for_selector(".jp-Notebook .jp-Cell", timeout=MINUTE)
+    assert "START.ipynb" in tab.locator(".jp-mod-current").first.inner_text()
+
+    run_all_cells(tab, lab_server)
+    # JupyterLab renders off-screen cells lazily: wait until attached, then scroll to them.
+    slider = tab.locator(".widget-slider").first
+    slider.wait_for(state="attached", timeout=MINUTE)
+    slider.scroll_into_view_if_needed()
+    chart = tab.locator(".vega-embed canvas, .vega-embed svg").first
+    chart.wait_for(timeout=MINUTE)
+    assert "A stable process still varies" in tab.locator(".vega-embed").first.inner_text()
+
+    # A learner drags the slider (here with the keyboard); the chart must redraw.
+    before = chart.screenshot()
+    tab.locator(".widget-slider .noUi-handle").first.focus()
+    for _ in range(6):
+        tab.keyboard.press("ArrowRight")
+    tab.wait_for_function(
+        "() => document.querySelector('.widget-readout').textContent.trim() === '11.00'",
+        timeout=MINUTE,
+    )
+    tab.wait_for_timeout(1500)
+    after = tab.locator(".vega-embed canvas, .vega-embed svg").first.screenshot()
+    assert before != after, "the chart did not change when the slider moved"
+
+    errors = tab.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.stderr']")
+    assert errors.count() == 0, errors.all_inner_texts()
+    assert page.errors == []
+    assert page.external_requests() == []
+
+
+def test_nbgrader_tools_are_in_the_lab(lab_server, page):
+    tab = page.page
+    tab.goto(lab_server.url(""))
+    tab.wait_for_selector(".jp-Notebook .jp-Cell", timeout=MINUTE)
+    tab.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").first.click()
+    items = tab.locator(".lm-Menu-itemLabel").all_inner_texts()
+    assert {"Assignment List", "Formgrader"} <= set(items), items
+    assert page.external_requests() == []

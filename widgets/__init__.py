@@ -1,0 +1,1 @@
+"""Interactive simulations (ipywidgets): each a model, testable alone, and a view."""
