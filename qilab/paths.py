@@ -15,6 +15,9 @@ from pathlib import Path
 
 from qilab.errors import QilabError
 
+#: Jupyter data QI Lab ships (the offline Voila template ``qilab``); put it on ``JUPYTER_PATH``.
+JUPYTER_DATA_DIR = Path(__file__).resolve().parent / "jupyter_data"
+
 
 class CourseNotFoundError(QilabError):
     """No QI Lab course folder could be found."""

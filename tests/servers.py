@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from qilab.lab import free_port
+from qilab.paths import JUPYTER_DATA_DIR
 
 BIN = Path(sys.executable).parent
 
@@ -88,6 +89,36 @@ def qilab_lab(tmp: Path, lesson: str | None = None) -> Iterator[Server]:
     server = Server(f"http://127.0.0.1:{port}", token, process, log)
     try:
         wait_until_up(server, "api/status")
+        yield server
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+@contextmanager
+def voila(tmp: Path, notebook: Path) -> Iterator[Server]:
+    """Standalone Voila (which accepts no code from visitors) serving one notebook."""
+    port = free_port()
+    env = isolated_jupyter_env(tmp)
+    env["JUPYTER_PATH"] = os.pathsep.join([str(JUPYTER_DATA_DIR), env.get("JUPYTER_PATH", "")])
+    log = tmp / "voila.log"
+    argv = [
+        str(BIN / "voila"),
+        str(notebook),
+        f"--port={port}",
+        "--no-browser",
+        "--Voila.ip=127.0.0.1",
+        "--VoilaConfiguration.template=qilab",
+        "--VoilaConfiguration.show_tracebacks=False",
+    ]
+    with log.open("w") as out:
+        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
+    server = Server(f"http://127.0.0.1:{port}", "", process, log)
+    try:
+        wait_until_up(server, "", timeout=90)
         yield server
     finally:
         process.terminate()
