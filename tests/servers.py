@@ -69,26 +69,15 @@ def isolated_jupyter_env(tmp: Path) -> dict[str, str]:
 
 
 @contextmanager
-def qilab_lab(tmp: Path, lesson: str | None = None) -> Iterator[Server]:
-    """Run the real main job, ``qilab lab``, on a free port until the block ends."""
-    port = free_port()
-    token = secrets.token_hex(16)
-    env = isolated_jupyter_env(tmp)
-    env["JUPYTER_TOKEN"] = token
-    log = tmp / "qilab-lab.log"
-    argv = [
-        str(BIN / "qilab"),
-        "lab",
-        *([lesson] if lesson else []),
-        "--port",
-        str(port),
-        "--no-browser",
-    ]
+def running(
+    argv: list[str], env: dict[str, str], log: Path, base: str, token: str, ready_path: str
+) -> Iterator[Server]:
+    """Start a server process, wait until ``ready_path`` answers, stop it when the block ends."""
     with log.open("w") as out:
         process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
-    server = Server(f"http://127.0.0.1:{port}", token, process, log)
+    server = Server(base, token, process, log)
     try:
-        wait_until_up(server, "api/status")
+        wait_until_up(server, ready_path)
         yield server
     finally:
         process.terminate()
@@ -99,12 +88,25 @@ def qilab_lab(tmp: Path, lesson: str | None = None) -> Iterator[Server]:
 
 
 @contextmanager
+def qilab_lab(tmp: Path, lesson: str | None = None) -> Iterator[Server]:
+    """Run the real main job, ``qilab lab``, on a free port until the block ends."""
+    port = free_port()
+    token = secrets.token_hex(16)
+    env = isolated_jupyter_env(tmp)
+    env["JUPYTER_TOKEN"] = token
+    argv = [str(BIN / "qilab"), "lab", *([lesson] if lesson else [])]
+    argv += ["--port", str(port), "--no-browser"]
+    base = f"http://127.0.0.1:{port}"
+    with running(argv, env, tmp / "qilab-lab.log", base, token, "api/status") as server:
+        yield server
+
+
+@contextmanager
 def voila(tmp: Path, notebook: Path) -> Iterator[Server]:
     """Standalone Voila (which accepts no code from visitors) serving one notebook."""
     port = free_port()
     env = isolated_jupyter_env(tmp)
     env["JUPYTER_PATH"] = os.pathsep.join([str(JUPYTER_DATA_DIR), env.get("JUPYTER_PATH", "")])
-    log = tmp / "voila.log"
     argv = [
         str(BIN / "voila"),
         str(notebook),
@@ -114,15 +116,6 @@ def voila(tmp: Path, notebook: Path) -> Iterator[Server]:
         "--VoilaConfiguration.template=qilab",
         "--VoilaConfiguration.show_tracebacks=False",
     ]
-    with log.open("w") as out:
-        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
-    server = Server(f"http://127.0.0.1:{port}", "", process, log)
-    try:
-        wait_until_up(server, "", timeout=90)
+    base = f"http://127.0.0.1:{port}"
+    with running(argv, env, tmp / "voila.log", base, "", "") as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
