@@ -8,6 +8,7 @@ limits.
 
 from __future__ import annotations
 
+import warnings
 from typing import Any
 
 import numpy as np
@@ -276,6 +277,7 @@ def qic(
         for key in ("lcl", "lcl_95"):
             out[key] = np.where(out[key] < 0, 0.0, out[key])
 
+    _warn_if_target_unscaled(sub.target, out["y"], float(multiply))
     frame = _frame(sub, out, sigma, part_no, baseline, include)
     summary = _summary(frame, method_key)
     result = QicResult(
@@ -300,6 +302,33 @@ def qic(
     if method_key == "mdc":
         _add_mdc_icons(result, direction)
     return result
+
+
+def _warn_if_target_unscaled(target: Any, y_shown: np.ndarray, multiply: float) -> None:
+    """Warn when a target only fits the chart once multiplied: a proportion given as 0.95 on a
+    percentage chart. qicharts2 never scales the target, and we keep its convention (and its
+    numbers), but a 0.95 % target would silently give a wrong assurance verdict.
+    """
+    if target is None or multiply == 1:
+        return
+    t = np.asarray(target, dtype=float)
+    t, y = t[np.isfinite(t) & (t > 0)], y_shown[np.isfinite(y_shown) & (y_shown > 0)]
+    if not t.size or not y.size:
+        return
+    typical = float(np.median(y))
+
+    def fold(value: np.ndarray) -> np.ndarray:  # how many times bigger or smaller than typical
+        return np.maximum(value / typical, typical / value)
+
+    raw, scaled = fold(t), fold(t * multiply)
+    if (raw >= np.sqrt(multiply)).all() and (scaled < raw).all():
+        example = float(t[0])
+        warnings.warn(
+            f"target={example:g} looks like it is on the scale before multiply={multiply:g}: "
+            f"targets are in chart units (as in qicharts2), so pass target={example * multiply:g}.",
+            UserWarning,
+            stacklevel=3,
+        )
 
 
 def _as_x(values: Any) -> pd.Series:

@@ -61,3 +61,19 @@ def test_missing_numerator_and_denominator_is_a_gap_not_an_error() -> None:
 def test_too_few_points_says_how_many() -> None:
     with pytest.raises(ValueError, match=r"needs at least 2.*has 1"):
         qic([1, np.nan, np.nan], chart="i")
+
+
+def test_a_proportion_target_on_a_percentage_chart_is_flagged():
+    y = [0.80, 0.82, 0.79, 0.85, 0.81, 0.83, 0.80, 0.84, 0.82, 0.81, 0.79, 0.83]
+    with pytest.warns(UserWarning, match="pass target=95"):
+        qic(y, chart="i", multiply=100, target=0.95)
+
+
+def test_a_target_in_chart_units_is_not_flagged():
+    import warnings
+
+    y = [0.80, 0.82, 0.79, 0.85, 0.81, 0.83, 0.80, 0.84, 0.82, 0.81, 0.79, 0.83]
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        res = qic(y, chart="i", multiply=100, target=95)
+    assert res.data["target"].iloc[0] == 95
