@@ -10,15 +10,14 @@ internet: JupyterLab's news feed, update check and PyPI extension manager are sw
 from __future__ import annotations
 
 import difflib
-import errno
 import os
-import socket
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from qilab import paths
 from qilab.errors import QilabError
+from qilab.ports import check_port, free_port
 
 #: The page a learner lands on.
 START_PAGE = "START.ipynb"
@@ -67,29 +66,6 @@ def find_notebook(name: str | None, curriculum: Path) -> Path:
         f"No lesson called '{name}' in {curriculum}.{hint} "
         "Run `qilab lab` without a name to open the start page, which links every lesson."
     )
-
-
-def free_port(ip: str = "127.0.0.1") -> int:
-    """Ask the operating system for a port nobody is listening on."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((ip, 0))
-        return int(sock.getsockname()[1])
-
-
-def check_port(port: int, ip: str = "127.0.0.1") -> None:
-    """Fail early, in plain words, if the port is taken (Jupyter would print a traceback)."""
-    if not 0 < port < 65536:
-        raise QilabError(f"Port {port} is not a valid port: use a number from 1024 to 65535.")
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        try:
-            sock.bind((ip, port))
-        except OSError as exc:
-            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
-                raise QilabError(
-                    f"Port {port} is in use (is QI Lab already running?): stop the other server "
-                    "or choose another port, e.g. `qilab lab --port 0` for any free port."
-                ) from exc
-            raise QilabError(f"Cannot listen on {ip}:{port}: {exc.strerror}.") from exc
 
 
 def _running_as_root() -> bool:

@@ -7,7 +7,7 @@ import socket
 
 import pytest
 
-from qilab import lab, paths
+from qilab import lab, paths, ports
 from qilab.errors import QilabError
 
 
@@ -46,7 +46,7 @@ def test_shipped_jupyter_config_keeps_jupyterlab_offline():
 
 
 def test_free_port_is_really_free():
-    port = lab.free_port()
+    port = ports.free_port()
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", port))
 
@@ -54,4 +54,4 @@ def test_free_port_is_really_free():
 @pytest.mark.parametrize("port", [-1, 70000])
 def test_impossible_ports_are_refused(port):
     with pytest.raises(QilabError, match="not a valid port"):
-        lab.check_port(port)
+        ports.check_port(port)

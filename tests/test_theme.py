@@ -28,3 +28,33 @@ def test_setup_notebook_switches_charts_offline():
     # The widget's JavaScript is bundled locally by vl-convert: no CDN import left in it.
     assert alt.JupyterChart._is_offline
     assert "esm.sh" not in alt.JupyterChart._esm and "jsdelivr" not in alt.JupyterChart._esm
+
+
+def test_offline_bundle_is_built_once_and_then_read_from_the_cache(tmp_path):
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    script = (
+        "import hashlib, altair as alt; from qilab import notebook; notebook.setup_notebook();"
+        "print(hashlib.sha256(alt.JupyterChart._esm.encode()).hexdigest());"
+        "print(notebook.bundle_cache_path())"
+    )
+    env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
+
+    def run() -> list[str]:
+        done = subprocess.run(
+            [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=300
+        )
+        assert done.returncode == 0, done.stderr
+        return done.stdout.split()
+
+    built_hash, cache = run()
+    assert cache.startswith(str(tmp_path)) and os.path.isfile(cache)
+    with open(cache, "rb") as f:
+        assert hashlib.sha256(f.read()).hexdigest() == built_hash
+    os.utime(cache, (0, 0))  # mark it, to see it is read, not rewritten
+    cached_hash, _ = run()
+    assert cached_hash == built_hash
+    assert os.stat(cache).st_mtime == 0

@@ -72,9 +72,12 @@ def describe(res: QicResult) -> str:
     sentences.append(intro + ".")
     freeze = res.labels.get("freeze")
     if freeze is not None and freeze < len(d):
+        what = (
+            "The centre line and limits come" if d["ucl"].notna().any() else "The centre line comes"
+        )
         sentences.append(
-            f"The centre line{' and limits' if d['ucl'].notna().any() else ''} come from the "
-            f"first {freeze} points (the baseline) and are extended over the rest."
+            f"{what} from the first {freeze} points (the baseline) and "
+            f"{'are' if d['ucl'].notna().any() else 'is'} extended over the rest."
         )
     excluded = d.loc[~d["include"], "x"]
     if len(excluded):

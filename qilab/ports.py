@@ -1,0 +1,35 @@
+"""Ports on this computer: find a free one, or explain in plain words why one cannot be used.
+
+Shared by every command that starts a server (``qilab lab``, ``qilab cases``), so each fails
+early with the same one-line message instead of Jupyter's or Voila's traceback.
+"""
+
+from __future__ import annotations
+
+import errno
+import socket
+
+from qilab.errors import QilabError
+
+
+def free_port(ip: str = "127.0.0.1") -> int:
+    """Ask the operating system for a port nobody is listening on."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((ip, 0))
+        return int(sock.getsockname()[1])
+
+
+def check_port(port: int, ip: str = "127.0.0.1") -> None:
+    """Fail early, in plain words, if the port is taken (Jupyter would print a traceback)."""
+    if not 0 < port < 65536:
+        raise QilabError(f"Port {port} is not a valid port: use a number from 1024 to 65535.")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        try:
+            sock.bind((ip, port))
+        except OSError as exc:
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                raise QilabError(
+                    f"Port {port} is in use (is QI Lab already running?): stop the other server "
+                    "or choose another port, e.g. `qilab lab --port 0` for any free port."
+                ) from exc
+            raise QilabError(f"Cannot listen on {ip}:{port}: {exc.strerror}.") from exc
