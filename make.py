@@ -7,8 +7,9 @@
 "Set up" makes a virtual environment in ``.venv`` and installs QI Lab into it (editable, so
 changes to the code take effect at once). It is done once and redone only when
 ``pyproject.toml`` changes, so both commands are quick and safe to run again. For tests it also
-makes sure Debian's ``chromium`` is present (the browser tests drive it), installing it with
-apt-get when run as root on Debian, as CI does.
+makes sure Debian's ``chromium`` (the browser tests drive it) and ``postgresql`` (a gradebook
+test starts a throw-away server) are present, installing them with apt-get when run as root on
+Debian, as CI does.
 
 Anything after the command is passed on: ``python3 make.py lab --port 0``,
 ``python3 make.py test -k measure``.
@@ -32,8 +33,13 @@ PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / "qilab-install.json"
 INSTALL_LOG = VENV / "qilab-install.log"
 CHROMIUM = Path("/usr/bin/chromium")
+#: PostgreSQL's server binaries (any major version) for the gradebook test's throw-away server.
+PG_CTL = next(
+    iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), reverse=True)),
+    Path("/usr/lib/postgresql/bin/pg_ctl"),  # absent: ensure_system_packages installs it
+)
 #: Debian packages the tests need, by the file that shows each is installed.
-TEST_SYSTEM_PACKAGES = {"chromium": CHROMIUM}
+TEST_SYSTEM_PACKAGES = {"chromium": CHROMIUM, "postgresql": PG_CTL}
 
 
 def say(message: str) -> None:
@@ -110,7 +116,8 @@ def ensure_system_packages(packages: dict[str, Path]) -> None:
     can_apt = shutil.which("apt-get") and hasattr(os, "geteuid") and os.geteuid() == 0
     if not can_apt:
         fail(
-            f"the tests need Debian's {names} (for real-browser tests). Install it with "
+            f"the tests need Debian's {names} (real-browser and PostgreSQL gradebook tests). "
+            "Install with "
             f"`sudo apt-get install {names}`, then run this again."
         )
     say(f"installing Debian packages: {names}")

@@ -16,3 +16,11 @@ c.CourseDirectory.course_id = "qilab"
 c.CourseDirectory.root = str(course_root)
 c.CourseDirectory.db_url = f"sqlite:///{state / 'gradebook.db'}"
 c.Exchange.root = str(state / "exchange")
+
+# Marking must never fail a learner because the server is busy: the first cell (import qilab)
+# can take tens of seconds on a loaded machine, beyond nbgrader's 30 s per-cell default, and a
+# slow kernel can miss its 4 s IOPub default. Charts' widget state (the offline chart
+# JavaScript, ~1 MB) is not kept in autograded notebooks: it is not marked and bloats each one.
+c.Execute.timeout = 240
+c.Execute.iopub_timeout = 60
+c.Execute.store_widget_state = False

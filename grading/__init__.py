@@ -1,1 +1,48 @@
-"""Tutor tooling for cohorts, driving nbgrader's own API (see grading/README.md)."""
+"""Tutor tooling for cohorts, driving nbgrader's own API (see grading/README.md).
+
+The workflow, one function per step (``qilab course …`` on the command line)::
+
+    from qilab.grading import Course, init_course, release, collect, autograde
+    init_course("cohort-2025", "roster.csv")
+    course = Course.open("cohort-2025")
+    release(course, level="foundation")
+    collect(course, "foundation_measurement", "moodle-download.zip")
+    autograde(course, "foundation_measurement")        # parallel; nbgrader marks
+    generate_feedback(course, "foundation_measurement")
+    build_report(course)
+
+Modules: :mod:`.course` (the course folder and its nbgrader config), :mod:`.roster`,
+:mod:`.release`, :mod:`.collect` and :mod:`.lms`, :mod:`.autograde` with :mod:`.execution`
+(worker processes) and :mod:`.integrity`, :mod:`.preprocessors` (the nbgrader preprocessors
+the course config names), :mod:`.feedback`, :mod:`.results`, :mod:`.outcomes`,
+:mod:`.report`, :mod:`.progress`, and :mod:`.synthetic` (a made-up cohort to practise on).
+
+The step functions are bound here by name; they share their names with the modules that
+hold them (``qilab.grading.autograde`` the module, ``autograde`` the function), so import them
+from the package as above, or from the module: ``from qilab.grading.autograde import autograde``.
+"""
+
+from __future__ import annotations
+
+from .autograde import autograde
+from .collect import collect
+from .course import Course, CourseError, init_course
+from .feedback import generate_feedback
+from .release import release, select_assignments
+from .report import build_report
+from .results import load_gradebook
+from .roster import read_roster
+
+__all__ = [
+    "Course",
+    "CourseError",
+    "autograde",
+    "build_report",
+    "collect",
+    "generate_feedback",
+    "init_course",
+    "load_gradebook",
+    "read_roster",
+    "release",
+    "select_assignments",
+]

@@ -7,7 +7,6 @@ the developer's own JupyterLab state.
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 import subprocess
@@ -20,8 +19,8 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from qilab.ports import free_port
 from qilab.paths import JUPYTER_DATA_DIR
+from qilab.ports import free_port
 
 BIN = Path(sys.executable).parent
 
@@ -132,47 +131,20 @@ def cases_command() -> list[str]:
 
 
 @contextmanager
-def qilab_cases(
-    tmp: Path,
-    *,
-    pool_size: int = 0,
-    folder: Path | None = None,
-    voila_config: dict | None = None,
-    timeout: float = 120.0,
-) -> Iterator[Server]:
-    """Run ``qilab cases`` (standalone Voila) on a free port until the block ends.
+def qilab_cases(tmp: Path, *, pool_size: int = 0, folder: Path | None = None) -> Iterator[Server]:
+    """Run ``qilab cases`` (standalone Voila behind the case gallery) until the block ends.
 
-    ``folder`` serves another cases folder (with its own ``cases.yaml``), e.g. one made by a
-    test; ``voila_config`` is written to a throw-away ``voila.json`` that Voila reads at start
-    (e.g. ``{"VoilaKernelManager": {"fill_delay": 600}}``). Voila needs no token here:
-    ``Server.token`` is empty.
+    ``folder`` serves another cases folder (with its own ``cases.yaml``), e.g. one a test made.
+    Voila reads no user configuration (an empty, throw-away Jupyter config folder) and needs no
+    token: ``Server.token`` is empty. Ready when ``/qilab/status`` answers (kernels may still be
+    preheating: the status says how many are ready per case).
     """
     port = free_port()
     env = isolated_jupyter_env(tmp)
-    config_dir = tmp / "jupyter-config"
-    config_dir.mkdir(exist_ok=True)
-    (config_dir / "voila.json").write_text(json.dumps(voila_config or {}))
-    env["JUPYTER_CONFIG_DIR"] = str(config_dir)
-    log = tmp / "qilab-cases.log"
-    argv = [
-        *cases_command(),
-        "--port",
-        str(port),
-        "--no-browser",
-        "--pool-size",
-        str(pool_size),
-    ]
-    if folder is not None:
-        argv += ["--folder", str(folder)]
-    with log.open("w") as out:
-        process = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.STDOUT, text=True)
-    server = Server(f"http://127.0.0.1:{port}", "", process, log)
-    try:
-        wait_until_up(server, "qilab/status", timeout=timeout)
+    (tmp / "jupyter-config").mkdir(exist_ok=True)
+    env["JUPYTER_CONFIG_DIR"] = str(tmp / "jupyter-config")
+    argv = [*cases_command(), "--port", str(port), "--no-browser", "--pool-size", str(pool_size)]
+    argv += ["--folder", str(folder)] if folder is not None else []
+    base = f"http://127.0.0.1:{port}"
+    with running(argv, env, tmp / "qilab-cases.log", base, "", "qilab/status") as server:
         yield server
-    finally:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()

@@ -22,7 +22,7 @@ from qilab import __version__
 from qilab.errors import QilabError
 
 #: Sub-command modules, in the order ``qilab --help`` lists them.
-SUBCOMMANDS: list[str] = ["lab", "datasets"]
+SUBCOMMANDS: list[str] = ["lab", "cases", "course", "check", "progress", "datasets"]
 
 DESCRIPTION = """\
 QI Lab: learn and practise quality improvement in Jupyter.
@@ -35,6 +35,10 @@ examples:
   qilab lab                          open the course (curriculum/START.ipynb) in JupyterLab
   qilab lab measurement/run-charts   open one lesson
   qilab lab --port 0 --no-browser    any free port, print the address instead of opening a browser
+  qilab cases                        case studies as web apps (Voila), no code shown
+  qilab progress                     which modules and levels you have completed
+  qilab course --help                tutors: release, collect, autograde, feedback, reports
+  qilab check curriculum             academies: validate the curriculum after editing it
   qilab datasets list                the synthetic data sets for lessons and exercises
 
 Run `qilab COMMAND --help` for the options of each command.

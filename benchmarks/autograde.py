@@ -1,0 +1,151 @@
+"""Benchmark parallel autograding: ``.venv/bin/python benchmarks/autograde.py``.
+
+Builds a synthetic cohort of 40 submissions (solutions, partial answers, blanks and a correct
+answer that prints a warning — see ``qilab.grading.synthetic``), then grades identical copies
+of it with plain ``nbgrader autograde`` and with ``qilab course autograde`` at 1 and 2 workers,
+each as its own process, as a tutor would run them. Prints each wall time, the speed-up over
+plain nbgrader (target ≥ 1.7× on 2 cores), the scaling from 1 to 2 workers, and whether every
+cell's score is identical. Takes a few minutes; ``--submissions 12`` for a quick look.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import nbformat
+from qilab.grading import synthetic
+from qilab.grading.course import Course, init_course
+from qilab.grading.release import release
+from qilab.grading.results import load_gradebook
+
+A = synthetic.ASSIGNMENT
+TARGET = 1.7
+KINDS = ["solution", "partial", "blank", "warns"]
+BIN = Path(sys.executable).parent
+
+#: `qilab course …` whether or not the CLI lists it yet (it is a module with register/run).
+RUN_COURSE_CLI = (
+    "import argparse, sys\n"
+    "from qilab.cli import course\n"
+    "parser = argparse.ArgumentParser(prog='qilab')\n"
+    "course.register(parser.add_subparsers())\n"
+    "args = parser.parse_args(sys.argv[1:])\n"
+    "sys.exit(args.func(args))\n"
+)
+
+ACROSS_MACHINES = """\
+Across machines: executing notebooks is the only expensive step, and a worker needs nothing
+but a job folder (the sanitised notebook and its files) and returns an executed notebook, so
+`qilab.grading.execution.run_job` can be shipped to other machines unchanged (a batch queue,
+Dask or Ray, with the course on a shared file system). The gradebook stays written by one
+process per course. Simpler still, split the cohort: several machines each run
+`qilab course autograde ASSIGNMENT --learner …` on their own share of learners against one
+PostgreSQL gradebook (each run writes only its learners' rows; PostgreSQL serialises them).
+"""
+
+
+def build(root: Path, count: int) -> Course:
+    learners = [f"d{i:03d}" for i in range(count)]
+    sources = root / "sources"
+    synthetic.write_source(sources)
+    init_course(
+        root / "cohort",
+        synthetic.write_roster(root / "roster.csv", learners),
+        source=sources / "source",
+    )
+    course = Course.open(root / "cohort")
+    result = release(course, exchange=False)
+    assert not result.errors, result
+    released = nbformat.read(course.root / "release" / A / f"{A}.ipynb", 4)
+    for index, learner in enumerate(learners):
+        folder = course.root / "submitted" / learner / A
+        folder.mkdir(parents=True)
+        kind = KINDS[index % len(KINDS)]
+        nbformat.write(synthetic.submission(released, kind), folder / f"{A}.ipynb")
+    return course
+
+
+def timed(command: list[str], cwd: Path) -> float:
+    env = {**os.environ, "PATH": os.pathsep.join([str(BIN), os.environ.get("PATH", "")])}
+    start = time.perf_counter()
+    done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    seconds = time.perf_counter() - start
+    if done.returncode != 0:
+        print(done.stdout[-2000:], done.stderr[-2000:], sep="\n", file=sys.stderr)
+        raise SystemExit(f"benchmark: `{' '.join(command[:3])} …` failed")
+    return seconds
+
+
+def scores(folder: Path) -> dict[tuple[str, str], float | None]:
+    grades = load_gradebook(Course.open(folder)).grades
+    return {
+        (row.learner, row.cell): None if row.auto_score != row.auto_score else row.auto_score
+        for row in grades.itertuples()
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--submissions", type=int, default=40)
+    args = parser.parse_args()
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    with tempfile.TemporaryDirectory(prefix="qilab-bench-") as tmp:
+        base = build(Path(tmp), args.submissions)
+        runs: dict[str, Path] = {}
+        for name in ("plain", "workers-1", "workers-2"):
+            runs[name] = Path(tmp, name)
+            shutil.copytree(base.root, runs[name])
+        print(
+            f"{args.submissions} submissions of {A}; {cores} CPU core(s); load average "
+            f"{os.getloadavg()[0]:.1f} at the start"
+        )
+        times = {"plain": timed([str(BIN / "nbgrader"), "autograde", A], runs["plain"])}
+        for workers in (1, 2):
+            name = f"workers-{workers}"
+            command = [
+                sys.executable,
+                "-c",
+                RUN_COURSE_CLI,
+                "course",
+                "autograde",
+                A,
+                "-C",
+                str(runs[name]),
+                "--workers",
+                str(workers),
+                "--no-progress",
+            ]
+            times[name] = timed(command, runs[name])
+        reference = scores(runs["plain"])
+        same = all(scores(runs[name]) == reference for name in ("workers-1", "workers-2"))
+        n = args.submissions
+        rows = [
+            ("plain `nbgrader autograde` (serial)", times["plain"]),
+            ("`qilab course autograde`, 1 worker", times["workers-1"]),
+            ("`qilab course autograde`, 2 workers", times["workers-2"]),
+        ]
+        print(f"{'run':<40} {'wall time':>10} {'per submission':>15}")
+        for label, seconds in rows:
+            print(f"{label:<40} {seconds:>9.1f}s {seconds / n:>14.2f}s")
+        ratio = times["plain"] / times["workers-2"]
+        verdict = "met" if ratio >= TARGET else "MISSED"
+        print(
+            f"speed-up, 2 workers vs plain nbgrader: {ratio:.2f}× (target ≥ {TARGET}×: {verdict})"
+        )
+        scaling = times["workers-1"] / times["workers-2"]
+        print(f"scaling, 1 → 2 workers: {scaling:.2f}× (2.00× would be linear)")
+        print(f"identical scores in every cell ({len(reference)} cells): {'yes' if same else 'NO'}")
+        print()
+        print(ACROSS_MACHINES)
+        return 0 if same else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

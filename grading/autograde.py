@@ -1,0 +1,440 @@
+"""Autograde a cohort in parallel, with nbgrader doing the marking and one process writing.
+
+For each submission, in this (parent) process:
+
+1. **check** each notebook against the gradebook's record of what was released
+   (:mod:`~qilab.grading.integrity`): a file that is not a notebook is reported and left
+   unmarked — the learner's file is never touched;
+2. **sanitise** it with nbgrader's own sanitise preprocessors (as the course config lists them)
+   and put it, with the submission's other files, in a private folder;
+
+then worker processes **execute** the private copies concurrently
+(:mod:`~qilab.grading.execution`), and as each finishes this process runs **nbgrader's
+Autograde converter** for that learner — the real one, with the course's config — except that
+``Execute`` is replaced by :class:`~qilab.grading.preprocessors.ReplayExecution`, which hands
+over the notebook the worker executed. So nbgrader itself saves the grades, applies late
+penalties and writes ``autograded/``, one submission at a time from one process: the results
+are plain ``nbgrader autograde``'s, only sooner.
+"""
+
+from __future__ import annotations
+
+import copy
+import os
+import shutil
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import nbformat
+
+from .course import Course, CourseError, quiet_nbgrader
+from .execution import ExecJob, ExecResult, WorkerPool, execute_class
+from .integrity import (
+    FAILURE,
+    NOTICE,
+    IntegrityRecord,
+    NotebookSpec,
+    assignment_spec,
+    check_execution,
+    check_notebook,
+)
+from .progress import Progress, Silent
+
+REPLAY = "qilab.grading.preprocessors.ReplayExecution"
+
+
+@dataclass
+class Outcome:
+    """How one learner's submission ended up."""
+
+    learner: str
+    status: str  # graded | graded-with-issues | not-graded
+    score: float | None = None
+    max_score: float | None = None
+    needs_manual_grade: bool = False
+    record: IntegrityRecord | None = None
+
+    def line(self) -> str:
+        score = f"{self.score:g}/{self.max_score:g}" if self.score is not None else "—"
+        manual = " (+ manual marking)" if self.needs_manual_grade else ""
+        issues = ""
+        if self.record and self.record.issues:
+            issues = "  " + "; ".join(i.code for i in self.record.issues)
+        return f"  {self.learner:<16} {self.status:<19} {score}{manual}{issues}"
+
+
+@dataclass
+class AutogradeReport:
+    """The result of one ``autograde`` run over an assignment."""
+
+    assignment: str
+    workers: int
+    outcomes: list[Outcome] = field(default_factory=list)
+    skipped: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def outcome(self, learner: str) -> Outcome:
+        return next(o for o in self.outcomes if o.learner == learner)
+
+    def __str__(self) -> str:
+        if not self.outcomes and not self.skipped:
+            return (
+                f"{self.assignment}: nothing to autograde — no submissions in submitted/ yet "
+                f"(collect them with `qilab course collect {self.assignment}`)."
+            )
+        graded = sum(o.status != "not-graded" for o in self.outcomes)
+        lines = [
+            f"{self.assignment}: {graded} graded, "
+            f"{sum(o.status == 'not-graded' for o in self.outcomes)} not graded, "
+            f"{len(self.skipped)} already graded (use --force to regrade) — "
+            f"{self.seconds:.1f} s with {self.workers} worker(s)"
+        ]
+        lines += [o.line() for o in sorted(self.outcomes, key=lambda o: o.learner)]
+        details = [
+            f"  {o.learner}: {issue.message}"
+            for o in self.outcomes
+            if o.record
+            for issue in o.record.issues
+            if issue.severity != "notice" or o.status == "not-graded"
+        ]
+        if details:
+            lines.append("Integrity (also in the course report):")
+            lines += details
+        return "\n".join(lines)
+
+
+def default_workers() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # macOS, Windows
+        return os.cpu_count() or 1
+
+
+def submitted_learners(course: Course, assignment: str) -> list[str]:
+    folder = course.root / "submitted"
+    if not folder.is_dir():
+        return []
+    return sorted(p.name for p in folder.iterdir() if (p / assignment).is_dir())
+
+
+def needs_grading(course: Course, learner: str, assignment: str) -> bool:
+    """nbgrader's rule: not autograded yet, or submitted again since it was."""
+    coursedir = course.coursedir()
+    dest = Path(coursedir.format_path(coursedir.autograded_directory, learner, assignment))
+    if not dest.is_dir():
+        return True
+    src = coursedir.format_path(coursedir.submitted_directory, learner, assignment)
+    new, old = coursedir.get_existing_timestamp(src), coursedir.get_existing_timestamp(str(dest))
+    return new is not None and old is not None and new > old
+
+
+def _replay_config(config: Any, results_dir: Path) -> Any:
+    from nbgrader.preprocessors import Execute
+    from traitlets.utils.importstring import import_item
+
+    replay = copy.deepcopy(config)
+    entries = list(config.get("Autograde", {}).get("autograde_preprocessors", []))
+    if not entries:
+        from nbgrader.converters import Autograde
+
+        entries = list(Autograde.autograde_preprocessors.default_value)
+    swapped = []
+    for entry in entries:
+        cls = import_item(entry) if isinstance(entry, str) else entry
+        swapped.append(REPLAY if isinstance(cls, type) and issubclass(cls, Execute) else entry)
+    replay.Autograde.autograde_preprocessors = swapped
+    replay.ReplayExecution.results_dir = str(results_dir)
+    return replay
+
+
+class _Sanitiser:
+    """nbgrader's sanitise step (ClearOutput, OverwriteCells, …) run on its own."""
+
+    def __init__(self, api: Any) -> None:
+        from nbconvert.exporters import NotebookExporter
+        from nbgrader.converters import Autograde
+
+        self.coursedir = api.coursedir
+        converter = Autograde(coursedir=api.coursedir, parent=api)
+        self.exporter = NotebookExporter(parent=converter, config=converter.config)
+        self.exporter._preprocessors = []
+        for pp in converter.sanitize_preprocessors:
+            self.exporter.register_preprocessor(pp)
+
+    def __call__(self, nb: Any, learner: str, assignment: str, notebook: str) -> Any:
+        resources = {
+            "unique_key": notebook,
+            "output_files_dir": f"{notebook}_files",
+            "nbgrader": {
+                "student": learner,
+                "assignment": assignment,
+                "notebook": notebook,
+                "db_url": self.coursedir.db_url,
+            },
+        }
+        output, _ = self.exporter.from_notebook_node(nb, resources=resources)
+        return nbformat.reads(output, as_version=4)
+
+
+def _private_copy(coursedir: Any, learner: str, assignment: str, dest: Path) -> None:
+    """The files nbgrader would put beside the notebook: the learner's, then the source's."""
+    ignore = shutil.ignore_patterns(*coursedir.ignore, "*.ipynb")
+    submitted = Path(coursedir.format_path(coursedir.submitted_directory, learner, assignment))
+    shutil.copytree(submitted, dest, ignore=ignore, dirs_exist_ok=True)
+    source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
+    if source.is_dir():
+        shutil.copytree(source, dest, ignore=ignore, dirs_exist_ok=True)
+
+
+def autograde(
+    course: Course,
+    assignment: str,
+    learners: list[str] | None = None,
+    workers: int | None = None,
+    force: bool = False,
+    submission_timeout: float | None = None,
+    memory_limit_mb: int | None = None,
+    cell_timeout: int | None = None,
+    progress: bool = True,
+) -> AutogradeReport:
+    """Autograde an assignment's submissions in parallel; nbgrader marks, one process writes.
+
+    Parameters
+    ----------
+    course
+        The cohort course.
+    assignment
+        Assignment id (e.g. ``foundation_measurement``); it must have been released.
+    learners
+        Only these learners (default: every submission).
+    workers
+        Notebooks executed at once (default: the course setting, else one per CPU core).
+    force
+        Regrade submissions that are already autograded (otherwise only new ones).
+    submission_timeout, memory_limit_mb, cell_timeout
+        Override the course's limits for this run.
+
+    Examples
+    --------
+    >>> report = autograde(Course.open("cohort"), "foundation_measurement")  # doctest: +SKIP
+    >>> print(report)                                                          # doctest: +SKIP
+    foundation_measurement: 48 graded, 1 not graded, 0 already graded — 61.2 s with 2 worker(s)
+    """
+    started = time.monotonic()
+    config = course.config()
+    settings = course.settings(config)
+    overrides: dict[str, Any] = {}
+    if cell_timeout is not None:
+        overrides["Execute"] = {"timeout": int(cell_timeout)}
+        config.Execute.timeout = int(cell_timeout)
+    budget = float(submission_timeout or settings.submission_timeout)
+    memory = int(memory_limit_mb if memory_limit_mb is not None else settings.memory_limit_mb)
+    size = int(workers or settings.workers or default_workers())
+    report = AutogradeReport(assignment, size)
+
+    api = course.api(config)
+    with course.gradebook() as gb:
+        try:
+            spec = assignment_spec(gb, assignment)
+        except Exception:
+            raise CourseError(
+                f"{assignment!r} is not in the gradebook yet: release it first with "
+                f"`qilab course release {assignment}`."
+            ) from None
+        known = {s.id for s in gb.students}
+    candidates = submitted_learners(course, assignment)
+    if learners:
+        missing = sorted(set(learners) - set(candidates))
+        if missing:
+            raise CourseError(
+                f"no submission of {assignment} from {', '.join(missing)}: collect it first "
+                "(`qilab course collect`)."
+            )
+        candidates = [c for c in candidates if c in set(learners)]
+    todo = [c for c in candidates if force or needs_grading(course, c, assignment)]
+    report.skipped = [c for c in candidates if c not in todo]
+    integrity_dir = course.state_dir("integrity")
+
+    work = Path(tempfile.mkdtemp(prefix=".autograde-", dir=course.root))
+    bar: Progress = Progress(len(todo), f"autograde {assignment}") if progress else Silent()
+
+    def finished(outcome: Outcome) -> None:
+        assert outcome.record is not None
+        outcome.record.save(integrity_dir)
+        report.outcomes.append(outcome)
+        bar.advance(f"{outcome.learner}: {outcome.status}")
+
+    try:
+        replay_api = course.api(_replay_config(config, work / "results"))
+        execute_class(config)  # fail here, not in every worker, if the config names a bad class
+        sanitise = _Sanitiser(api)
+        with WorkerPool(min(size, max(len(todo), 1)), memory, work / "workers.log") as pool:
+            records: dict[str, IntegrityRecord] = {}
+            jobs = _jobs(
+                api,
+                sanitise,
+                spec,
+                assignment,
+                todo,
+                known,
+                work,
+                budget,
+                memory,
+                overrides,
+                records,
+            )
+            for result in pool.run(_unmarkable_first(jobs, finished)):
+                finished(_finish(course, replay_api, spec, result, records[result.learner]))
+        _add_scores(course, assignment, report.outcomes)
+    finally:
+        bar.close()
+        shutil.rmtree(work, ignore_errors=True)
+    report.seconds = time.monotonic() - started
+    return report
+
+
+def _jobs(
+    api: Any,
+    sanitise: _Sanitiser,
+    spec: dict[str, NotebookSpec],
+    assignment: str,
+    learners: list[str],
+    known: set[str],
+    work: Path,
+    budget: float,
+    memory: int,
+    overrides: dict[str, Any],
+    records: dict[str, IntegrityRecord],
+) -> Iterator[IntegrityRecord | ExecJob]:
+    """Check and sanitise each submission when a worker is ready for it.
+
+    Yields an :class:`ExecJob` for a submission that can run, or its
+    :class:`IntegrityRecord` alone when it cannot (a damaged file).
+    """
+    coursedir = api.coursedir
+    for learner in learners:
+        record = records[learner] = IntegrityRecord(assignment, learner)
+        if learner not in known:
+            record.add(
+                "unknown-learner",
+                NOTICE,
+                f"{learner} is not on the roster (nbgrader adds them to the gradebook): add "
+                "them with `qilab course init DIR --roster`.",
+            )
+        folder = Path(coursedir.format_path(coursedir.submitted_directory, learner, assignment))
+        readable = {}
+        for name, nb_spec in spec.items():
+            nb = check_notebook(record, nb_spec, folder / f"{name}.ipynb", api.config)
+            if nb is not None:
+                readable[name] = nb
+        if any(issue.code == "corrupted" for issue in record.issues):
+            record.status = "not-graded"
+            yield record
+            continue
+        if not readable:
+            found = sorted(p.name for p in folder.glob("*") if p.name != "timestamp.txt")
+            record.add(
+                "no-notebook",
+                FAILURE,
+                f"the submission has none of the assignment's notebooks ({', '.join(spec)}"
+                f".ipynb); it holds {', '.join(found) or 'nothing'}. Rename the learner's file "
+                "or ask them to submit again.",
+            )
+            record.status = "not-graded"
+            yield record
+            continue
+        jobdir = work / "jobs" / learner / assignment
+        _private_copy(coursedir, learner, assignment, jobdir)
+        try:
+            with quiet_nbgrader():
+                for name, nb in readable.items():
+                    nbformat.write(
+                        sanitise(nb, learner, assignment, name), jobdir / f"{name}.ipynb"
+                    )
+        except Exception as exc:
+            record.add("not-graded", FAILURE, f"nbgrader could not read the notebook: {exc}")
+            record.status = "not-graded"
+            yield record
+            continue
+        yield ExecJob(
+            learner=learner,
+            assignment=assignment,
+            workdir=str(jobdir),
+            out_dir=str(work / "results" / learner / assignment),
+            notebooks=list(readable),
+            course_root=str(Path(coursedir.root)),
+            budget=budget,
+            memory_limit_mb=memory,
+            overrides=overrides,
+        )
+
+
+def _unmarkable_first(
+    items: Iterator[IntegrityRecord | ExecJob], finished: Any
+) -> Iterator[ExecJob]:
+    """Pass runnable jobs to the pool; report the unmarkable ones straight away."""
+    for item in items:
+        if isinstance(item, IntegrityRecord):
+            finished(Outcome(item.learner, "not-graded", record=item))
+        else:
+            yield item
+
+
+def _finish(
+    course: Course,
+    api: Any,
+    spec: dict[str, NotebookSpec],
+    result: ExecResult,
+    record: IntegrityRecord,
+) -> Outcome:
+    """Hand one executed submission to nbgrader's Autograde and record what happened."""
+    record.seconds = round(result.seconds, 2)
+    for code, message in result.problems:
+        record.add(code, FAILURE, message)
+    if not result.executed:
+        record.status = "not-graded"
+        return Outcome(result.learner, "not-graded", record=record)
+    with quiet_nbgrader():
+        done = api.autograde(result.assignment, result.learner, force=True, create=True)
+    if not done["success"]:
+        lines = (done.get("error") or done.get("log") or "").strip().splitlines()
+        record.add(
+            "not-graded", FAILURE, f"nbgrader could not mark it: {lines[-1] if lines else '?'}"
+        )
+        record.status = "not-graded"
+        return Outcome(result.learner, "not-graded", record=record)
+    for name, path in result.executed.items():
+        executed = nbformat.read(path, as_version=4)
+        if not any(code == "submission-timeout" for code in record.codes()):
+            check_execution(record, executed, name)
+    if record.flagged:
+        _flag(course, result.assignment, result.learner, list(spec))
+    record.status = "graded-with-issues" if record.flagged else "graded"
+    return Outcome(result.learner, record.status, record=record)
+
+
+def _flag(course: Course, assignment: str, learner: str, notebooks: list[str]) -> None:
+    """Set nbgrader's own 'flagged' mark, which the Formgrader shows (never cleared here)."""
+    with course.gradebook() as gb:
+        for name in notebooks:
+            try:
+                gb.find_submission_notebook(name, assignment, learner).flagged = True
+            except Exception:
+                continue
+        gb.db.commit()
+
+
+def _add_scores(course: Course, assignment: str, outcomes: list[Outcome]) -> None:
+    graded = [o for o in outcomes if o.status != "not-graded"]
+    if not graded:
+        return
+    with course.gradebook() as gb:
+        for outcome in graded:
+            submission = gb.find_submission(assignment, outcome.learner)
+            outcome.score = float(submission.score)
+            outcome.max_score = float(submission.max_score)
+            outcome.needs_manual_grade = bool(submission.needs_manual_grade)

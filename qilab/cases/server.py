@@ -1,0 +1,208 @@
+"""Serve the case studies with standalone Voila: a gallery, then each case as an app.
+
+Why standalone Voila and never a Jupyter server extension: a Jupyter server accepts code from
+anyone who reaches it, while standalone Voila only starts a kernel for a listed notebook, runs
+that notebook, and lets the page talk to its widgets (it drops ``execute_request`` messages).
+Visitors cannot run code or browse files: the gallery replaces Voila's folder listing, file
+serving is switched off, and tracebacks never reach the page.
+
+Kernels are preheated (the notebook already executed, waiting for a visitor) so a case opens
+in a second or two, each cell has a time limit, and idle kernels are shut down, all sized by
+the ``server:`` settings in ``cases.yaml``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from qilab import paths
+from qilab.errors import QilabError
+from qilab.ports import check_port, free_port
+
+from . import settings as settings_mod
+from . import vega
+from .catalogue import Case, cases_dir, find_case, load_cases, read_index
+
+#: Jupyter data folder holding QI Lab's Voila and nbconvert templates (put on JUPYTER_PATH).
+JUPYTER_DATA = Path(__file__).parent / "jupyter"
+VOILA_TEMPLATE = "qilab-cases"
+
+#: The only front-end extensions a case needs: the widget manager and anywidget (Altair charts).
+#: Others installed in the environment (nbgrader, notebook) fail outside JupyterLab.
+LABEXTENSIONS = [
+    "@voila-dashboards/widgets-manager8",
+    "@jupyter-widgets/jupyterlab-manager",
+    "anywidget",
+]
+
+CELL_ERROR_MESSAGE = (
+    "This part of the case study could not be shown. Reload the page, and tell your course "
+    "team if it happens again."
+)
+CELL_TIMEOUT_MESSAGE = (
+    "This part of the case study took too long to prepare and was stopped. Reload the page, "
+    "and tell your course team if it happens again."
+)
+
+
+@dataclass(frozen=True)
+class CasesLaunch:
+    """Everything needed to start Voila on the cases: folder, traitlets config, env, URL."""
+
+    folder: Path
+    config: dict[str, dict[str, Any]]
+    env: dict[str, str] = field(default_factory=dict)
+    url: str = ""
+    extra_args: list[str] = field(default_factory=list)
+
+
+def render_path(case: Case) -> str:
+    """Path of a case's Voila app, relative to the server's base URL."""
+    return f"voila/render/{case.notebook.name}"
+
+
+def voila_config(
+    folder: Path,
+    cases: list[Case],
+    server: settings_mod.ServerSettings,
+    *,
+    port: int,
+    ip: str,
+    open_browser: bool,
+    open_path: str = "",
+) -> dict[str, dict[str, Any]]:
+    """The traitlets configuration of the Voila app, from the ``server:`` settings.
+
+    Examples
+    --------
+    >>> from qilab.cases import ServerSettings, load_cases
+    >>> from qilab.cases.server import voila_config
+    >>> cases = load_cases()
+    >>> cfg = voila_config(cases[0].folder, cases, ServerSettings(execution_timeout=30),
+    ...                    port=8866, ip="127.0.0.1", open_browser=False)
+    >>> cfg["VoilaExecutor"]["timeout"], cfg["VoilaConfiguration"]["show_tracebacks"]
+    (30, False)
+    """
+    pools = {case.notebook.name: {"pool_size": server.pool_for(case.slug)} for case in cases}
+    preheat = any(spec["pool_size"] > 0 for spec in pools.values())
+    return {
+        "Voila": {
+            "root_dir": str(folder),
+            "ip": ip,
+            "port": port,
+            "port_retries": 0,  # the port was checked: never wander off to another one
+            "open_browser": open_browser,
+        },
+        "CasesVoila": {"open_path": open_path},
+        "VoilaConfiguration": {
+            "template": VOILA_TEMPLATE,
+            "theme": "light",
+            "strip_sources": True,
+            "show_tracebacks": False,
+            "file_allowlist": [],  # no file downloads at all: the cases need none
+            "extension_allowlist": LABEXTENSIONS,
+            "preheat_kernel": preheat,
+            "default_pool_size": server.pool_size,
+            "allow_theme_override": "NO",
+            "allow_template_override": "NO",
+        },
+        "VoilaKernelManager": {
+            "kernel_pools_config": {"default": {"pool_size": server.pool_size}, **pools}
+        },
+        "VoilaExecutor": {
+            "timeout": server.execution_timeout,
+            # Interrupt the runaway cell (freeing the kernel's CPU); the visitor then sees
+            # CELL_ERROR_MESSAGE and the rest of the notebook is not run.
+            "interrupt_on_timeout": True,
+            "show_tracebacks": False,
+            "cell_error_instruction": CELL_ERROR_MESSAGE,
+            "cell_timeout_instruction": CELL_TIMEOUT_MESSAGE,
+        },
+        "MappingKernelManager": {
+            "cull_idle_timeout": server.cull_idle_timeout,
+            "cull_interval": server.cull_interval,
+            "cull_connected": server.cull_connected,
+            "cull_busy": False,
+        },
+    }
+
+
+def cases_launch(
+    case: str | None = None,
+    *,
+    folder: Path | None = None,
+    port: int = 8866,
+    ip: str = "127.0.0.1",
+    open_browser: bool = True,
+    pool_size: int | None = None,
+    extra_args: list[str] | None = None,
+) -> CasesLaunch:
+    """Work out how to serve the cases, checking everything a person could get wrong first.
+
+    Parameters
+    ----------
+    case : str, optional
+        Open this case (its slug) instead of the gallery.
+    folder : Path, optional
+        The cases folder (default ``curriculum/cases``).
+    port, ip : int, str
+        Where to listen; port 0 picks a free port.
+    open_browser : bool
+        Open a web browser on the gallery (or the case).
+    pool_size : int, optional
+        Preheated kernels per case, overriding ``server.pool_size`` in ``cases.yaml``.
+
+    Examples
+    --------
+    >>> from qilab.cases import cases_launch
+    >>> launch = cases_launch(port=0, open_browser=False, pool_size=0)
+    >>> launch.config["VoilaConfiguration"]["preheat_kernel"]
+    False
+    """
+    folder = (folder or cases_dir()).resolve()
+    cases = load_cases(folder)
+    server = settings_mod.from_index(read_index(folder), folder / "cases.yaml")
+    server = server.with_overrides(pool_size=pool_size)
+    open_path = render_path(find_case(case, cases)) if case else ""
+    if port == 0:
+        port = free_port(ip)
+    try:
+        check_port(port, ip)
+    except QilabError as err:  # the shared check names `qilab lab`: point at this command
+        raise QilabError(str(err).replace("qilab lab", "qilab cases")) from None
+    config = voila_config(
+        folder, cases, server, port=port, ip=ip, open_browser=open_browser, open_path=open_path
+    )
+    jupyter_path = os.pathsep.join(
+        p for p in (str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")) if p
+    )
+    env = {
+        "JUPYTER_PATH": jupyter_path,
+        # Kernels inherit this: their charts then share the one Vega script the server serves.
+        vega.URL_ENV: f"/{vega.BUNDLE_PATH}",
+        "QILAB_ROOT": str(paths.project_root()),
+        "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
+    }
+    return CasesLaunch(
+        folder=folder,
+        config=config,
+        env=env,
+        url=f"http://{ip}:{port}/{open_path}",
+        extra_args=list(extra_args or []),
+    )
+
+
+def serve(launch: CasesLaunch) -> None:
+    """Run Voila on the cases in this process until it is stopped (Ctrl-C)."""
+    os.environ.update(launch.env)
+    from traitlets.config import Config
+
+    from .voila_app import CasesVoila
+
+    CasesVoila.launch_instance(
+        argv=[str(launch.folder), *launch.extra_args], config=Config(launch.config)
+    )

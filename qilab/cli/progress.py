@@ -1,0 +1,50 @@
+"""``qilab progress``: which modules and levels a learner has completed.
+
+A thin face over :func:`qilab.curriculum.progress.progress`, which reads the nbgrader gradebook
+read-only: a module is complete when its assignment scores at least its pass mark.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+EPILOG = """\
+examples:
+  qilab progress                          your own progress (your user name is your learner id)
+  qilab progress --learner amira          a learner's progress (tutors)
+  qilab progress --gradebook cohort/gradebook.db --csv
+"""
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "progress",
+        help="show which modules and levels a learner has completed",
+        description=(
+            "Show a learner's progress up the skills escalator from their marked assignments "
+            "(the nbgrader gradebook, opened read-only)."
+        ),
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--learner", metavar="ID", help="nbgrader learner id (default: your user name)"
+    )
+    parser.add_argument(
+        "--gradebook",
+        metavar="PATH_OR_URL",
+        help="SQLite file or database URL (default: the course's .qilab/gradebook.db)",
+    )
+    parser.add_argument("--csv", action="store_true", help="print one CSV row per module")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from qilab.curriculum.progress import progress
+
+    result = progress(args.learner, gradebook=args.gradebook)
+    if args.csv:
+        print(result.to_frame().assign(learner=result.learner).to_csv(index=False), end="")
+    else:
+        print(result.text())
+    return 0

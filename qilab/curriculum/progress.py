@@ -1,0 +1,335 @@
+"""A learner's progress up the escalator, read from the nbgrader gradebook.
+
+A module is complete when its assignment scores at least the module's pass mark (50 % unless
+the manifest says otherwise); a level is complete when all of its modules are. Grades come from
+nbgrader's own :class:`nbgrader.api.Gradebook` API, opened **read-only**: looking at progress
+must never change a grade. A course with no gradebook yet, or a learner with no submissions,
+is a normal state ("no submissions yet"), not an error.
+
+The learner id is nbgrader's: ``JUPYTERHUB_USER`` on a hub, otherwise the operating-system
+user name.
+"""
+
+from __future__ import annotations
+
+import getpass
+import html
+import os
+import sqlite3
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import pandas as pd
+
+from qilab import paths
+from qilab.errors import QilabError
+
+from .manifest import Manifest, Module, Stage, load_manifest
+
+Status = Literal["passed", "below pass mark", "awaiting marking", "not submitted"]
+GRADEBOOK_NAME = "gradebook.db"
+NEEDED_TABLES = {"submitted_assignment", "assignment", "student"}
+
+
+class GradebookError(QilabError):
+    """The gradebook exists but cannot be read; the message says what to do."""
+
+
+@dataclass(frozen=True)
+class ModuleProgress:
+    """One module for one learner: its status and, once submitted, the score."""
+
+    module: Module
+    status: Status
+    score: float | None = None
+    max_score: float | None = None
+
+    @property
+    def percent(self) -> float | None:
+        if self.score is None or not self.max_score:
+            return None
+        return 100.0 * self.score / self.max_score
+
+    @property
+    def complete(self) -> bool:
+        return self.status == "passed"
+
+
+@dataclass(frozen=True)
+class LevelProgress:
+    """A level of the escalator: complete when every one of its modules is."""
+
+    level: Stage
+    modules: tuple[ModuleProgress, ...]
+
+    @property
+    def complete(self) -> bool:
+        return bool(self.modules) and all(m.complete for m in self.modules)
+
+    @property
+    def done(self) -> int:
+        return sum(m.complete for m in self.modules)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """A learner's progress through every module and level.
+
+    ``has_submissions`` is False for a learner (or course) with nothing in the gradebook yet.
+    """
+
+    learner: str
+    levels: tuple[LevelProgress, ...]
+    gradebook: str | None
+    has_submissions: bool
+
+    @property
+    def modules(self) -> tuple[ModuleProgress, ...]:
+        return tuple(m for level in self.levels for m in level.modules)
+
+    @property
+    def completed(self) -> list[str]:
+        """Ids of the completed modules, in escalator order."""
+        return [m.module.id for m in self.modules if m.complete]
+
+    @property
+    def completed_levels(self) -> list[str]:
+        return [lv.level.id for lv in self.levels if lv.complete]
+
+    def next_module(self) -> Module | None:
+        """The first unfinished module whose prerequisites are all complete (a suggestion)."""
+        done = set(self.completed)
+        for m in self.modules:
+            if not m.complete and set(m.module.prerequisites) <= done:
+                return m.module
+        return None
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per module: level, theme, title, status, score, percent and pass mark."""
+        return pd.DataFrame(
+            [
+                {
+                    "module": m.module.id,
+                    "level": m.module.level,
+                    "theme": m.module.theme,
+                    "title": m.module.title,
+                    "status": m.status,
+                    "score": m.score,
+                    "max_score": m.max_score,
+                    "percent": None if m.percent is None else round(m.percent, 1),
+                    "pass_mark": m.module.pass_mark,
+                }
+                for m in self.modules
+            ]
+        )
+
+    def text(self) -> str:
+        """Plain-text report for the command line."""
+        lines = [f"Progress for {self.learner}"]
+        if not self.has_submissions:
+            lines.append(_no_submissions(self.gradebook))
+        for level in self.levels:
+            flag = "complete" if level.complete else f"{level.done} of {len(level.modules)} done"
+            lines.append(f"\n{level.level.title} ({flag})")
+            for m in level.modules:
+                mark = "[x]" if m.complete else "[ ]"
+                lines.append(f"  {mark} {m.module.id:<26} {_status_text(m)}")
+        nxt = self.next_module()
+        if nxt is not None:
+            lines.append(f"\nSuggested next: {nxt.title} (curriculum/{nxt.lesson})")
+        elif self.levels and all(lv.complete for lv in self.levels):
+            lines.append("\nEvery level complete: you are an advanced practitioner.")
+        return "\n".join(lines)
+
+    def _repr_html_(self) -> str:
+        """A table for the start page: ticks per module, a line per level."""
+        esc = html.escape
+        parts = [f"<div class='qilab-progress'><p><b>Progress for {esc(self.learner)}</b></p>"]
+        if not self.has_submissions:
+            parts.append(f"<p>{esc(_no_submissions(self.gradebook))}</p>")
+        parts.append(
+            "<table><thead><tr><th>Level</th><th>Module</th><th>Status</th></tr></thead><tbody>"
+        )
+        for level in self.levels:
+            state = "complete ✔" if level.complete else f"{level.done} of {len(level.modules)}"
+            for i, m in enumerate(level.modules):
+                head = (
+                    f"<td rowspan='{len(level.modules)}'>{esc(level.level.title)}<br>"
+                    f"<small>{esc(state)}</small></td>"
+                    if i == 0
+                    else ""
+                )
+                tick = "✔ " if m.complete else ""
+                parts.append(
+                    f"<tr>{head}<td><a href='{esc(m.module.lesson)}'>{esc(m.module.title)}</a>"
+                    f"</td><td>{tick}{esc(_status_text(m))}</td></tr>"
+                )
+        parts.append("</tbody></table>")
+        nxt = self.next_module()
+        if nxt is not None:
+            parts.append(f"<p>Suggested next: <a href='{esc(nxt.lesson)}'>{esc(nxt.title)}</a></p>")
+        parts.append("</div>")
+        return "".join(parts)
+
+
+def current_learner() -> str:
+    """The learner id nbgrader uses for this person: the hub user, else the OS user name."""
+    return os.environ.get("JUPYTERHUB_USER") or getpass.getuser()
+
+
+def default_gradebook(root: Path | None = None) -> Path:
+    """The course's SQLite gradebook ``.qilab/gradebook.db`` (assignments/nbgrader_config.py)."""
+    base = Path(root) if root is not None else paths.project_root()
+    return base / ".qilab" / GRADEBOOK_NAME
+
+
+def progress(
+    learner: str | None = None,
+    gradebook: str | Path | None = None,
+    manifest: Manifest | None = None,
+) -> Progress:
+    """Which modules and levels a learner has completed, from their graded submissions.
+
+    Parameters
+    ----------
+    learner
+        nbgrader student id; default :func:`current_learner`.
+    gradebook
+        Path to a SQLite gradebook, or any SQLAlchemy URL (e.g. ``postgresql://…``); default the
+        course's ``.qilab/gradebook.db``. SQLite files are opened read-only.
+    manifest
+        The escalator; default :func:`load_manifest` (pass marks come from it).
+
+    Returns
+    -------
+    Progress
+        ``.completed`` module ids, ``.completed_levels``, ``.to_frame()``, ``.text()``; shown as
+        a table in a notebook.
+
+    Examples
+    --------
+    >>> p = progress("learner1", gradebook="/tmp/none.db")   # doctest: +SKIP
+    >>> p.has_submissions, p.completed                       # doctest: +SKIP
+    (False, [])
+    """
+    manifest = manifest or load_manifest()
+    learner = learner or current_learner()
+    url, label = _url(gradebook)
+    scores = _scores(url, label, learner) if url else {}
+    levels = []
+    for level in manifest.levels:
+        rows = tuple(
+            _module_progress(m, scores.get(m.assignment)) for m in manifest.at_level(level.id)
+        )
+        levels.append(LevelProgress(level, rows))
+    return Progress(learner, tuple(levels), label, has_submissions=bool(scores))
+
+
+@dataclass(frozen=True)
+class _Score:
+    score: float
+    max_score: float
+    needs_manual_grade: bool
+
+
+def _module_progress(module: Module, found: _Score | None) -> ModuleProgress:
+    if found is None:
+        return ModuleProgress(module, "not submitted")
+    percent = 100.0 * found.score / found.max_score if found.max_score else None
+    if percent is not None and percent >= module.pass_mark:
+        status: Status = "passed"
+    elif found.needs_manual_grade or percent is None:
+        status = "awaiting marking"
+    else:
+        status = "below pass mark"
+    return ModuleProgress(module, status, found.score, found.max_score)
+
+
+def _url(gradebook: str | Path | None) -> tuple[str | None, str | None]:
+    """(SQLAlchemy URL or None when there is no gradebook yet, a label for messages)."""
+    if gradebook is not None and "://" in str(gradebook):
+        url = str(gradebook)
+        if not url.startswith("sqlite:///"):
+            return url, url.split("@")[-1]  # never show a password
+        gradebook = url.removeprefix("sqlite:///")
+    path = Path(gradebook) if gradebook is not None else default_gradebook()
+    if not path.is_file() or not _has_tables(path):
+        return None, str(path)
+    return f"sqlite:///file:{path.resolve().as_posix()}?mode=ro&uri=true", str(path)
+
+
+def _has_tables(path: Path) -> bool:
+    try:
+        with sqlite3.connect(f"file:{path.resolve().as_posix()}?mode=ro", uri=True) as db:
+            names = {row[0] for row in db.execute("SELECT name FROM sqlite_master")}
+    except sqlite3.DatabaseError as exc:
+        raise GradebookError(
+            f"{path} is not a readable gradebook ({exc}): check the path, or ask your tutor "
+            "for the course's gradebook."
+        ) from None
+    return names >= NEEDED_TABLES
+
+
+def _scores(url: str, label: str | None, learner: str) -> dict[str, _Score]:
+    """Assignment name -> score for one learner, through nbgrader's Gradebook API."""
+    from nbgrader.api import Gradebook
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        # course_id="" makes nbgrader look up, never insert, a course row: a read-only open.
+        with Gradebook(url, course_id="") as gb:
+            return {
+                sub.assignment.name: _Score(
+                    float(sub.score or 0), float(sub.max_score or 0), bool(sub.needs_manual_grade)
+                )
+                for sub in gb.student_submissions(learner)
+            }
+    except SQLAlchemyError as exc:
+        raise GradebookError(
+            f"Cannot read the gradebook {label} ({exc.__class__.__name__}): check that it is an "
+            "nbgrader gradebook and that no other program is rebuilding it, then try again."
+        ) from None
+
+
+def _status_text(m: ModuleProgress) -> str:
+    if m.percent is None:
+        return m.status
+    return f"{m.status} ({m.percent:.0f} %, pass mark {m.module.pass_mark:.0f} %)"
+
+
+def _no_submissions(gradebook: str | None) -> str:
+    return (
+        "No submissions yet: submit an assignment (Nbgrader → Assignment List) and, once it is "
+        "marked, your progress shows here."
+    )
+
+
+@dataclass(frozen=True)
+class ProgressMessage:
+    """What the start page shows instead of a table when progress cannot be read."""
+
+    text: str
+
+    def _repr_html_(self) -> str:
+        return f"<p class='qilab-progress-message'>{html.escape(self.text)}</p>"
+
+    def __str__(self) -> str:
+        return self.text
+
+
+def show_progress(learner: str | None = None, gradebook: str | Path | None = None) -> object:
+    """:func:`progress` for a notebook: a table, or a plain message instead of a traceback.
+
+    The start page calls this, so a learner whose course has a damaged gradebook or manifest
+    reads what to do rather than an error dump.
+
+    Examples
+    --------
+    >>> show_progress("amira", gradebook="/tmp/missing.db")   # doctest: +SKIP
+    <table of 12 modules, 'No submissions yet: …'>
+    """
+    try:
+        return progress(learner, gradebook=gradebook)
+    except QilabError as exc:
+        return ProgressMessage(f"Progress is not available: {exc}")

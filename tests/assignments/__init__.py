@@ -1,0 +1,1 @@
+"""Tests of the graded assignments (assignments/source): their structure and real nbgrader runs."""

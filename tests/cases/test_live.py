@@ -1,0 +1,91 @@
+"""Case controls validate what they receive; charts use one shared Vega under `qilab cases`."""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import pandas as pd
+import pytest
+
+from qilab.cases import live
+from qilab.cases.live import ControlValueError, check_choice, check_number
+from qilab.cases.vega import URL_ENV, served_esm
+
+
+def bars(value):
+    frame = pd.DataFrame({"x": [value], "label": [str(value)]})
+    return alt.Chart(frame).mark_bar().encode(x="x:Q"), f"A bar of {value}."
+
+
+@pytest.mark.parametrize(
+    "value", ["Trust Z", 3, None, ["Trust A"], "Trust A; import os", "<script>"]
+)
+def test_a_choice_never_offered_is_refused(value):
+    with pytest.raises(ControlValueError, match="not one of the choices"):
+        check_choice(value, ["Trust A", "Trust B"])
+
+
+@pytest.mark.parametrize("value", [math.nan, math.inf, 10**9, -15, 7, "30", True, None])
+def test_a_number_off_the_slider_is_refused(value):
+    with pytest.raises(ControlValueError):
+        check_number(value, 0, 120, 15)
+
+
+def test_valid_moves_redraw_and_crafted_values_keep_the_last_good_chart():
+    panel = live.slider_chart("Batch every:", 0, 120, 15, 60, bars)
+    assert panel.good == 60
+    panel.control.value = 90
+    assert panel.good == 90 and panel.chart.spec["datasets"]
+    assert "A bar of 90." in panel.caption.value and panel.message.value == ""
+    spec = panel.chart.spec
+    # A crafted comm message can bypass the slider: the handler must refuse it.
+    panel.on_change({"new": 7})
+    assert panel.good == 90 and panel.chart.spec == spec
+    assert "not a step of 15" in panel.message.value and 'role="alert"' in panel.message.value
+    panel.on_change({"new": "<img src=x onerror=alert(1)>"})
+    assert "<img" not in panel.message.value and "&lt;img" in panel.message.value
+    panel.control.value = 30  # a good value clears the message
+    assert panel.good == 30 and panel.message.value == ""
+
+
+def test_a_failing_chart_builder_shows_a_message_not_a_traceback():
+    calls = []
+
+    def fragile(name):
+        calls.append(name)
+        if name == "Trust B":
+            raise ZeroDivisionError("deep inside")
+        return bars(len(name))
+
+    panel = live.choice_chart("Trust:", ["Trust A", "Trust B"], fragile)
+    spec = panel.chart.spec
+    panel.control.value = "Trust B"
+    assert calls == ["Trust A", "Trust B"]
+    assert panel.chart.spec == spec and panel.good == "Trust A"
+    assert "could not be redrawn (ZeroDivisionError)" in panel.message.value
+    assert "deep inside" not in panel.message.value
+
+
+def test_show_and_table_escape_their_text():
+    box = live.show(bars(1)[0], "Caption <b>")
+    assert "Caption &lt;b&gt;" in box.children[1].value
+    table = live.table(pd.DataFrame({"Change": ["<script>x</script>"]}), "Log & more")
+    assert "<script>x" not in table.data and "Log &amp; more" in table.data
+
+
+def test_under_qilab_cases_charts_load_the_served_bundle_not_their_own(monkeypatch):
+    original = alt.JupyterChart._esm
+    try:
+        monkeypatch.delenv(URL_ENV, raising=False)
+        live.setup()
+        offline = alt.JupyterChart._esm
+        assert len(offline) > 500_000, "outside `qilab cases` charts keep Altair's offline bundle"
+        monkeypatch.setenv(URL_ENV, "/qilab/vega-embed.js")
+        live.setup()
+        chart = live.chart_widget(bars(2)[0])
+        assert chart._esm == served_esm("/qilab/vega-embed.js")
+        assert len(chart._esm) < 20_000
+        assert "https://" not in chart._esm and "http://" not in chart._esm
+    finally:
+        alt.JupyterChart._esm = original

@@ -1,0 +1,103 @@
+"""The numbers the case studies quote come from their data, and every chart builds."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from qilab.cases.stories import batching, cardiac, gp_access, lean, pincer, winter
+from qilab.errors import QilabError
+
+
+def test_pincer_reproduces_the_reported_relative_fall_and_says_it_is_relative():
+    h = pincer.headline()
+    assert round(h["relative_fall"]) == 24  # 'approximately 24 %', A guide to making the case…
+    assert 1.0 < h["absolute_fall"] < 1.5  # percentage points: not a fall of 24 points
+    table = pincer.practice_table()
+    assert len(table) == 24 and (table["Relative fall (%)"] < 10).sum() == 6
+    _, text = pincer.pooled_chart()
+    assert "relative fall of 24 %" in text and "percentage points" in text
+
+
+def test_cardiac_arrests_fall_but_no_hospital_meets_the_aim_of_halving():
+    table = cardiac.hospital_table()
+    assert (table["Aim of halving met?"] == "no").all()
+    pooled = cardiac.yearly_rates()
+    assert 20 < pooled["fall"] < 50
+    _, text = cardiac.arrest_chart(cardiac.POOLED)
+    assert "AIM" in text and "the aim was not reached" in text
+
+
+def test_lean_collective_fall_depends_on_its_definition_and_is_near_the_reported_62():
+    falls = [lean.collective_fall(d) for d in lean.DEFINITIONS]
+    assert all(55 < f < 65 for f in falls)
+    means = lean.means_table()
+    per_trust = means["Fall in mean"].str.rstrip(" %").astype(int)
+    assert per_trust.min() < 50 < per_trust.max(), "pathways fell by very different amounts"
+    with pytest.raises(ValueError, match="unknown definition"):
+        lean.collective_fall("Mode")
+
+
+def test_batching_adds_only_waiting_and_obeys_littles_law():
+    flow = batching.simulate(0)
+    assert np.allclose(flow["turnaround"], batching.RUN_MINUTES)
+    medians = [batching.summary(batching.simulate(m))["median"] for m in batching.BATCH_CHOICES]
+    assert medians == sorted(medians) and medians[-1] > medians[0] + 40
+    for minutes in batching.BATCH_CHOICES:
+        day = batching.simulate(minutes)
+        assert (day["start"] >= day["arrival"]).all()
+        if minutes:
+            assert np.allclose(day["start"] % minutes, 0)
+        s = batching.summary(day)
+        assert s["in_lab"] == pytest.approx(len(day) / batching.DAY_MINUTES * s["mean"])
+    for bad in (-15, 241, 2.5, True):
+        with pytest.raises(QilabError):
+            batching.simulate(bad)
+
+
+def test_access_collaborative_has_four_improvers_and_two_that_did_not():
+    table = gp_access.collaborative_table()
+    improved = (
+        table["Median wait, last 12 weeks (days)"] < table["Median wait before joining (days)"]
+    )
+    assert improved.sum() == 4
+    assert set(table.loc[~improved, "Practice"]) == {
+        "Harbour View Practice",
+        "Westfield Family Practice",
+    }
+    log = gp_access.pdsa_table()
+    assert list(log["Cycle"]) == list(range(1, 9)) and "abandon" in set(log["Decision"])
+
+
+def test_winter_census_obeys_the_stock_and_flow_identity():
+    check = winter.stock_and_flow()
+    assert check["Days the identity holds"].iloc[0] == check["Days checked"].iloc[0] > 100
+
+
+BUILDERS = [
+    (batching.batch_chart, batching.BATCH_CHOICES),
+    (batching.trust_a_chart, [None]),
+    (gp_access.wait_chart, gp_access.practices()),
+    (gp_access.demand_capacity_chart, gp_access.practices()),
+    (lean.distribution_chart, [None]),
+    (lean.trust_chart, lean.trusts()),
+    (lean.collective_chart, lean.DEFINITIONS),
+    (winter.beds_chart, [None]),
+    (winter.measure_chart, list(winter.MEASURES)),
+    (pincer.pooled_chart, [None]),
+    (pincer.practice_chart, pincer.practices()[:3]),
+    (pincer.funnel_chart, [None]),
+    (cardiac.arrest_chart, cardiac.choices()),
+]
+
+
+@pytest.mark.parametrize(
+    ("build", "value"),
+    [(b, v) for b, values in BUILDERS for v in values],
+    ids=lambda x: getattr(x, "__name__", str(x)),
+)
+def test_every_chart_is_a_valid_vega_lite_spec_with_a_description(build, value):
+    chart, text = build() if value is None else build(value)
+    spec = chart.to_dict()  # validates against the Vega-Lite schema
+    assert spec.get("width") or spec.get("spec", {}).get("width")
+    assert "synthetic" in text.lower() and len(text) > 80

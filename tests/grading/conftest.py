@@ -1,0 +1,204 @@
+"""Fixtures for the tutor tooling: synthetic courses, real nbgrader, a real PostgreSQL server.
+
+Courses are built in tmp from :mod:`qilab.grading.synthetic` (never from the repository's
+assignments, which another part of the project owns). PostgreSQL is Debian's, started as a
+throw-away cluster on a free localhost port; a missing server fails the test, never skips it.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import nbformat
+import pytest
+from qilab.grading import synthetic
+from qilab.grading.course import Course, init_course
+from qilab.grading.release import release
+
+ASSIGNMENT = synthetic.ASSIGNMENT
+
+
+@pytest.fixture(scope="session")
+def source_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of nbgrader source assignments holding the synthetic assignment."""
+    root = tmp_path_factory.mktemp("sources")
+    synthetic.write_source(root)
+    return root / "source"
+
+
+@pytest.fixture
+def make_course(tmp_path: Path, source_dir: Path) -> Callable[..., Course]:
+    """Build a released synthetic course for the given learner ids."""
+
+    def make(learners: list[str], name: str = "cohort", **settings: object) -> Course:
+        roster = synthetic.write_roster(tmp_path / f"{name}-roster.csv", learners)
+        init_course(tmp_path / name, roster, source=source_dir, **settings)  # type: ignore[arg-type]
+        course = Course.open(tmp_path / name)
+        result = release(course)
+        assert not result.errors, result
+        return course
+
+    return make
+
+
+def released_notebook(course: Course) -> nbformat.NotebookNode:
+    return nbformat.read(course.root / "release" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb", 4)
+
+
+def place_submission(course: Course, learner: str, kind: str, timestamp: str | None = None) -> Path:
+    """Put a synthetic submission straight into submitted/ (as a tutor copying files would)."""
+    folder = course.root / "submitted" / learner / ASSIGNMENT
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{ASSIGNMENT}.ipynb"
+    if kind == "corrupted":
+        path.write_bytes(synthetic.CORRUPTED)
+    else:
+        nbformat.write(synthetic.submission(released_notebook(course), kind), path)
+    if timestamp:
+        (folder / "timestamp.txt").write_text(timestamp)
+    return path
+
+
+def nbgrader_submit(course: Course, learner: str, kind: str, home: Path) -> None:
+    """A learner submits through the exchange with nbgrader's own ``ExchangeSubmit``.
+
+    The same code `nbgrader submit` runs, in-process (a subprocess per learner would spend
+    seconds importing nbgrader), with the learner's files and nbgrader's cache in ``home``.
+    """
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.exchange.default.submit import ExchangeSubmit
+    from traitlets.config import Config
+
+    work = home / learner / ASSIGNMENT
+    work.mkdir(parents=True, exist_ok=True)
+    nbformat.write(
+        synthetic.submission(released_notebook(course), kind), work / f"{ASSIGNMENT}.ipynb"
+    )
+    config = Config()
+    config.CourseDirectory.course_id = course.course_id
+    config.CourseDirectory.assignment_id = ASSIGNMENT
+    config.CourseDirectory.student_id = learner
+    config.Exchange.root = str(course.exchange_root())
+    config.Exchange.cache = str(home / learner / ".nbgrader-cache")
+    config.Exchange.assignment_dir = str(home / learner)
+    submit = ExchangeSubmit(
+        coursedir=CourseDirectory(config=config),
+        authenticator=Authenticator(config=config),
+        config=config,
+    )
+    submit.start()
+
+
+# -- PostgreSQL -----------------------------------------------------------------------------
+def pg_bin() -> Path:
+    found = sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"))
+    if not found:
+        pytest.fail(
+            "PostgreSQL is not installed: the gradebook test needs Debian's postgresql. "
+            "`python3 make.py test` installs it (as root), or `sudo apt-get install postgresql`."
+        )
+    return found[-1].parent
+
+
+def _as_owner(command: list[str]) -> list[str]:
+    """PostgreSQL refuses to run as root: use the postgres account the package creates."""
+    if os.geteuid() != 0:
+        return command
+    return ["runuser", "-u", "postgres", "--", *command]
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A throw-away PostgreSQL cluster on a free localhost port; yields its base URL."""
+    try:
+        import psycopg2  # noqa: F401 - SQLAlchemy's PostgreSQL driver
+    except ImportError:
+        pytest.fail(
+            "psycopg2 is missing: install the test extras (`pip install -e .[test]`, which "
+            "includes psycopg2-binary) to test the PostgreSQL gradebook."
+        )
+    from qilab.ports import free_port
+
+    bindir = pg_bin()
+    base = Path(tempfile.mkdtemp(prefix="qilab-pg-"))  # /tmp: readable by the postgres user
+    data = base / "data"
+    if os.geteuid() == 0:
+        shutil.chown(base, "postgres", "postgres")
+    port = free_port()
+    subprocess.run(
+        _as_owner(
+            [str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8"]
+        ),
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    options = f"-p {port} -k {base} -c listen_addresses=127.0.0.1 -c fsync=off"
+    log = base / "server.log"
+    started = subprocess.run(
+        [
+            *_as_owner(
+                [str(bindir / "pg_ctl"), "-D", str(data), "-o", options, "-l", str(log), "-w"]
+            ),
+            "start",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert started.returncode == 0, started.stdout + started.stderr + log.read_text()
+    try:
+        yield f"postgresql+psycopg2://postgres@127.0.0.1:{port}"
+    finally:
+        subprocess.run(
+            _as_owner([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]),
+            capture_output=True,
+            timeout=60,
+        )
+        shutil.rmtree(base, ignore_errors=True)
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A fresh, empty database on the throw-away server."""
+    import psycopg2
+
+    name = f"qilab_{int(time.time() * 1000) % 10**9}_{os.getpid()}"
+    port = postgres_server.rsplit(":", 1)[1]
+    conn = psycopg2.connect(host="127.0.0.1", port=port, user="postgres", dbname="postgres")
+    conn.autocommit = True
+    with conn.cursor() as cur:
+        cur.execute(f'CREATE DATABASE "{name}"')
+    conn.close()
+    return f"{postgres_server}/{name}"
+
+
+@pytest.fixture
+def place() -> Callable[..., Path]:
+    """``place(course, learner, kind, timestamp=None)``: see :func:`place_submission`."""
+    return place_submission
+
+
+@pytest.fixture(scope="session")
+def exchange_submit() -> Callable[[Course, str, str, Path], None]:
+    """``exchange_submit(course, learner, kind, home)``: see :func:`nbgrader_submit`."""
+    return nbgrader_submit
+
+
+@pytest.fixture
+def submit(tmp_path: Path) -> Callable[[Course, str, str], None]:
+    """``submit(course, learner, kind)``: a real `nbgrader submit` into the exchange."""
+    home = tmp_path / "homes"
+    return lambda course, learner, kind: nbgrader_submit(course, learner, kind, home)
+
+
+@pytest.fixture
+def released() -> Callable[[Course], nbformat.NotebookNode]:
+    return released_notebook
