@@ -19,8 +19,11 @@ def free_port(ip: str = "127.0.0.1") -> int:
         return int(sock.getsockname()[1])
 
 
-def check_port(port: int, ip: str = "127.0.0.1") -> None:
-    """Fail early, in plain words, if the port is taken (Jupyter would print a traceback)."""
+def check_port(port: int, ip: str = "127.0.0.1", command: str = "qilab lab") -> None:
+    """Fail early, in plain words, if the port is taken (Jupyter would print a traceback).
+
+    ``command`` is the command the person ran, so the hint shows them what to type next.
+    """
     if not 0 < port < 65536:
         raise QilabError(f"Port {port} is not a valid port: use a number from 1024 to 65535.")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
@@ -30,6 +33,6 @@ def check_port(port: int, ip: str = "127.0.0.1") -> None:
             if exc.errno in (errno.EADDRINUSE, errno.EACCES):
                 raise QilabError(
                     f"Port {port} is in use (is QI Lab already running?): stop the other server "
-                    "or choose another port, e.g. `qilab lab --port 0` for any free port."
+                    f"or choose another port, e.g. `{command} --port 0` for any free port."
                 ) from exc
             raise QilabError(f"Cannot listen on {ip}:{port}: {exc.strerror}.") from exc

@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 from qilab import paths
-from qilab.errors import QilabError
 from qilab.ports import check_port, free_port
 
 from . import settings as settings_mod
@@ -170,10 +169,7 @@ def cases_launch(
     open_path = render_path(find_case(case, cases)) if case else ""
     if port == 0:
         port = free_port(ip)
-    try:
-        check_port(port, ip)
-    except QilabError as err:  # the shared check names `qilab lab`: point at this command
-        raise QilabError(str(err).replace("qilab lab", "qilab cases")) from None
+    check_port(port, ip, command="qilab cases")
     config = voila_config(
         folder, cases, server, port=port, ip=ip, open_browser=open_browser, open_path=open_path
     )
