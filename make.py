@@ -6,7 +6,7 @@
 
 "Set up" makes a virtual environment in ``.venv`` and installs QI Lab into it (editable, so
 changes to the code take effect at once). It is done once and redone only when
-``pyproject.toml`` changes, so both commands are quick and safe to run again. For tests it also
+``pyproject.toml`` or ``constraints.txt`` (the tested, pinned versions) changes, so both commands are quick and safe to run again. For tests it also
 makes sure Debian's ``chromium`` (the browser tests drive it) and ``postgresql`` (a gradebook
 test starts a throw-away server) are present, installing them with apt-get when run as root on
 Debian, as CI does.
@@ -31,6 +31,8 @@ VENV = ROOT / ".venv"
 BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
 PYTHON = BIN / ("python.exe" if os.name == "nt" else "python")
 STAMP = VENV / "qilab-install.json"
+#: The tested versions of every dependency; set-up installs exactly these.
+CONSTRAINTS = ROOT / "constraints.txt"
 INSTALL_LOG = VENV / "qilab-install.log"
 CHROMIUM = Path("/usr/bin/chromium")
 #: PostgreSQL's server binaries (any major version) for the gradebook test's throw-away server.
@@ -52,7 +54,9 @@ def fail(message: str) -> None:
 
 
 def wanted_install(extras: list[str]) -> dict[str, object]:
-    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    digest = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + CONSTRAINTS.read_bytes()
+    ).hexdigest()
     return {"pyproject": digest, "python": sys.version.split()[0], "extras": sorted(extras)}
 
 
@@ -91,7 +95,17 @@ def ensure_venv(extras: list[str]) -> None:
     )
     with INSTALL_LOG.open("w") as log:
         done = subprocess.run(
-            [str(PYTHON), "-m", "pip", "install", "--disable-pip-version-check", "-e", target],
+            [
+                str(PYTHON),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--constraint",
+                str(CONSTRAINTS),
+                "-e",
+                target,
+            ],
             cwd=ROOT,
             stdout=log,
             stderr=subprocess.STDOUT,

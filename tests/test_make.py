@@ -56,3 +56,56 @@ def test_missing_chromium_without_root_says_how_to_install(make, monkeypatch, tm
         make.ensure_system_packages({"chromium": tmp_path / "no-such-chromium"})
     assert stop.value.code == 2
     assert "apt-get install chromium" in capsys.readouterr().err
+
+
+def test_a_changed_pin_means_installing_again(make, monkeypatch, tmp_path):
+    make.STAMP.write_text(json.dumps(make.wanted_install(["test"])))
+    pins = tmp_path / "constraints.txt"
+    pins.write_text(make.CONSTRAINTS.read_text() + "\nexample-package==1.0\n")
+    monkeypatch.setattr(make, "CONSTRAINTS", pins)
+    assert not make.installed_covers(make.wanted_install(["test"]))
+
+
+def _pins() -> dict[str, str]:
+    pins = {}
+    for line in (REPO / "constraints.txt").read_text().splitlines():
+        line = line.split("#")[0].strip()
+        if line:
+            name, _, version = line.partition("==")
+            assert version, f"constraints.txt: '{line}' is not pinned with =="
+            pins[name.lower().replace("_", "-")] = version
+    return pins
+
+
+def test_every_installed_distribution_is_the_pinned_version():
+    """The environment the tests run in is exactly the tested one the README's set-up makes."""
+    from importlib.metadata import distributions
+
+    pins = _pins()
+    installed = {
+        d.metadata["Name"].lower().replace("_", "-"): d.version
+        for d in distributions()
+        if d.metadata["Name"].lower() not in {"qilab", "pip", "setuptools", "wheel"}
+    }
+    unpinned = sorted(set(installed) - set(pins))
+    assert not unpinned, f"installed but not pinned in constraints.txt: {unpinned}"
+    wrong = {n: (v, pins[n]) for n, v in installed.items() if pins[n] != v}
+    assert not wrong, f"installed version differs from constraints.txt (installed, pinned): {wrong}"
+
+
+def test_pyproject_floors_admit_the_pinned_versions():
+    """pyproject.toml keeps floors for other environments; the pins must satisfy them."""
+    import tomllib
+
+    from packaging.requirements import Requirement
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]
+    pins = _pins()
+    requirements = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        requirements += extra
+    for text in requirements:
+        requirement = Requirement(text)
+        name = requirement.name.lower().replace("_", "-")
+        assert name in pins, f"{name} is a dependency but has no pin in constraints.txt"
+        assert requirement.specifier.contains(pins[name], prereleases=True), (text, pins[name])
