@@ -5,8 +5,9 @@
     python3 make.py test    set up, then run the whole test suite
 
 "Set up" makes a virtual environment in ``.venv`` and installs QI Lab into it (editable, so
-changes to the code take effect at once). It is done once and redone only when
-``pyproject.toml`` or ``constraints.txt`` (the tested, pinned versions) changes, so both commands are quick and safe to run again. For tests it also
+changes to the code take effect at once), with exactly the tested versions pinned in
+``constraints.txt``. It is done once and redone only when ``pyproject.toml`` or
+``constraints.txt`` changes, so both commands are quick and safe to run again. For tests it also
 makes sure Debian's ``chromium`` (the browser tests drive it) and ``postgresql`` (a gradebook
 test starts a throw-away server) are present, installing them with apt-get when run as root on
 Debian, as CI does.

@@ -123,8 +123,13 @@ def lab_launch(
         for p in (str(JUPYTER_CONFIG_DIR), str(course), os.environ.get("JUPYTER_CONFIG_PATH"))
         if p
     )
+    # QI Lab's own JupyterLab plugin (qilab/labextension, prebuilt) lives in jupyter_data.
+    data_path = os.pathsep.join(
+        p for p in (str(paths.JUPYTER_DATA_DIR), os.environ.get("JUPYTER_PATH")) if p
+    )
     env = {
         "JUPYTER_CONFIG_PATH": config_path,
+        "JUPYTER_PATH": data_path,
         "QILAB_ROOT": str(root),
         # nbgrader runs helper programs (alembic) by name: find this environment's first.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),

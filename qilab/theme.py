@@ -46,6 +46,13 @@ FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, s
 
 THEME_NAME = "qilab"
 
+#: Default plotting area of a chart, in pixels. Fixed, never "container": JupyterLab's output
+#: area gives a container-sized chart 0 px, so it came out blank. 640 px (about 720 px with the
+#: axes) fits a JupyterLab output beside the file browser on a 1366-px ward PC, a Voila page,
+#: the static case pages and a printed A4 page.
+CHART_WIDTH = 640
+CHART_HEIGHT = 320
+
 
 def theme_config() -> dict[str, Any]:
     """Return the Vega-Lite config of the house theme (a plain dict, easy to test)."""
@@ -53,7 +60,11 @@ def theme_config() -> dict[str, Any]:
         "config": {
             "font": FONT,
             "background": "white",
-            "view": {"continuousWidth": 640, "continuousHeight": 320, "stroke": None},
+            "view": {
+                "continuousWidth": CHART_WIDTH,
+                "continuousHeight": CHART_HEIGHT,
+                "stroke": None,
+            },
             "range": {"category": OKABE_ITO},
             "title": {"fontSize": 16, "fontWeight": 600, "anchor": "start", "offset": 12},
             "axis": {

@@ -11,13 +11,15 @@ computes SPC.
 
 from __future__ import annotations
 
+import textwrap
 from typing import Any
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
-from qilab.theme import COLOURS
+from qilab.measure.chart import rule_set_caption
+from qilab.theme import CHART_WIDTH, COLOURS
 
 SOLID, DASHED, DOTTED = [1, 0], [6, 4], [2, 3]
 _MDC_COLOURS = {
@@ -163,7 +165,7 @@ def template(ylab: str, xlab: str) -> alt.TopLevelMixin:
             color=alt.Color("colour:N", scale=None),
         ),
     ]
-    return alt.layer(*layers).properties(width=640, height=300)
+    return alt.layer(*layers).properties(width=CHART_WIDTH, height=300)
 
 
 def draw(area: Any, res: Any, title: str, ylab: str, xlab: str) -> None:
@@ -173,6 +175,7 @@ def draw(area: Any, res: Any, title: str, ylab: str, xlab: str) -> None:
         lambda: template(ylab, xlab),
         frames(res),
         res.describe(),
-        title=title,
+        # every chart names the rule set that decided its signals
+        title={"text": title, "subtitle": textwrap.wrap(rule_set_caption(res), 95)},
     )
     area.result = res

@@ -129,7 +129,9 @@ class ChartArea(widgets.VBox):
         self.data = {}
         # Altair already validated the chart while it was built; skipping the second validation
         # in to_dict() saves ~30 ms per update.
-        self.widget.spec = chart.to_dict(validate=False)
+        spec = chart.to_dict(validate=False)
+        spec["description"] = description  # vega-embed gives it to screen readers (aria-label)
+        self.widget.spec = spec
         self._caption(description)
 
     def draw_data(
@@ -150,6 +152,7 @@ class ChartArea(widgets.VBox):
         spec = dict(self._templates[template])
         spec["datasets"] = {name: records(df) for name, df in data.items()}
         spec.update(overrides)
+        spec["description"] = description  # vega-embed gives it to screen readers (aria-label)
         self.chart = None
         self.data = dict(data)
         self.widget.spec = spec

@@ -8,7 +8,14 @@
   points muted, IHI shift/trend points highlighted;
 * part boundaries and the end of the baseline as light vertical rules; target line; annotations
   (PDSA cycles, notes) as labelled vertical rules;
-* the text description (``describe()``) in the spec's ``description`` so screen readers get it.
+* the text description (``describe()``) in the spec's ``description`` so screen readers get it;
+* a legend naming every line and marker on the chart, and a subtitle naming the rule set that
+  decided the signals (every chart says which rules it applied);
+* signal points told apart by shape as well as colour (diamond: outside the limits; square:
+  part of a run or trend signal), so the chart reads in greyscale and for colour-blind readers;
+* a fixed default width (:data:`qilab.theme.CHART_WIDTH`) that fits JupyterLab, Voila and the
+  static case pages: a "container" width measured 0 px inside JupyterLab's output area and the
+  charts came out blank.
 
 The data is embedded as inline values (a plain ``{"values": ...}`` dict), which Altair passes
 through without its 5 000-row check, so a 10 000-point chart builds without touching the global
@@ -17,6 +24,7 @@ data-transformer setting, and nothing is fetched from the internet.
 
 from __future__ import annotations
 
+import textwrap
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -24,7 +32,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from qilab.theme import COLOURS
+from qilab.theme import CHART_HEIGHT, CHART_WIDTH, COLOURS
 
 from . import mdc as mdc_rules
 
@@ -43,8 +51,8 @@ def make_chart(
     ylab: str | None = None,
     xlab: str | None = None,
     annotations: Mapping[Any, str] | None = None,
-    width: int | str = "container",
-    height: int = 320,
+    width: int = CHART_WIDTH,
+    height: int = CHART_HEIGHT,
     show_notes: bool = True,
     show_95: bool = False,
 ) -> alt.LayerChart:
@@ -60,7 +68,8 @@ def make_chart(
         x-axis values (dates, or point numbers 1, 2, … when no x was given). Drawn as vertical
         rules with labels, together with any ``notes`` given to ``qic``.
     width, height : int
-        Size in pixels (width may be "container" to fill the notebook cell).
+        Size of the plotting area in pixels (default 640 × 320, which fits a JupyterLab
+        output, a Voila page and a printed A4 page).
     show_notes : bool, default True
         Draw ``notes`` as annotations.
     show_95 : bool, default False
@@ -74,7 +83,8 @@ def make_chart(
     frame = _chart_frame(res, x_kind)
     base = alt.Chart().encode(x=_x_encoding(x_kind, xlab or labels.get("xlab") or _xlab(res)))
     y_title = ylab or labels.get("ylab") or _ylab(res)
-    y_enc = alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False))
+    # padding: points at the edge of the data are drawn whole, not clipped by the axis
+    y_enc = alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False, padding=8))
 
     layers: list[alt.Chart] = []
     if d["ucl"].notna().any():
@@ -157,12 +167,24 @@ def make_chart(
                     color=alt.Color("colour:N", scale=None),
                 )
             )
+    layers.append(_legend_layer(res, frame))
     chart_title = title or labels.get("title") or _title(res)
-    chart = alt.layer(*layers, data={"values": _records(frame, x_kind)}).properties(
-        title=chart_title,
-        height=height,
-        width=width,
-        description=describe(res),
+    chart = (
+        alt.layer(*layers, data={"values": _records(frame, x_kind)})
+        # the legend layer's scales must not recolour the marks coloured directly
+        .resolve_scale(
+            color="independent",
+            fill="independent",
+            stroke="independent",
+            shape="independent",
+            strokeDash="independent",
+        )
+        .properties(
+            title=alt.TitleParams(chart_title, subtitle=textwrap.wrap(rule_set_caption(res), 95)),
+            height=height,
+            width=width,
+            description=describe(res),
+        )
     )
     return chart
 
@@ -177,9 +199,9 @@ def _x_kind(x: pd.Series) -> str:
 
 def _x_encoding(kind: str, title: str | None) -> alt.X:
     if kind == "T":
-        return alt.X("x:T", title=title)
+        return alt.X("x:T", title=title, scale=alt.Scale(padding=8))
     if kind == "Q":
-        return alt.X("x:Q", title=title, scale=alt.Scale(zero=False, nice=False))
+        return alt.X("x:Q", title=title, scale=alt.Scale(zero=False, nice=False, padding=8))
     return alt.X("x:O", title=title, sort=None)
 
 
@@ -211,6 +233,7 @@ def _chart_frame(res: QicResult, x_kind: str) -> pd.DataFrame:
             highlight = highlight | d["shift_signal"].to_numpy(dtype=bool)
             highlight = highlight | d["trend_signal"].to_numpy(dtype=bool)
         colour[highlight] = COLOURS["signal"]
+        shape[highlight] = "square"
         shape[d["sigma_signal"].to_numpy(dtype=bool)] = "diamond"
     excluded = ~d["include"].to_numpy(dtype=bool)
     colour[excluded] = COLOURS["muted"]
@@ -396,3 +419,85 @@ def _ylab(res: QicResult) -> str:
 
 def _xlab(res: QicResult) -> str:
     return res.labels.get("x_name") or "Subgroup"
+
+
+def rule_set_caption(res: QicResult) -> str:
+    """One line naming the rules that decided this chart's signals, with their thresholds.
+
+    >>> import numpy as np
+    >>> from qilab.measure import qic
+    >>> rule_set_caption(qic(np.arange(24) % 5))
+    'Anhøj rules: a run longer than 7 or fewer than 8 crossings of the median signals'
+    """
+    last = res.summary.iloc[-1]
+    centre = "median" if res.chart_type == "run" else "centre line"
+    limits = "" if res.chart_type == "run" else "; a point outside the 3σ limits"
+    if res.method == "mdc":
+        return (
+            "Making Data Count rules: a point outside the limits; a run of 7 on one side of "
+            "the mean; a trend of 7 rising or falling; 2 of 3 points beyond 2σ on one side"
+        )
+    if res.method == "ihi":
+        return (
+            f"IHI run chart rules: a shift of 6 or more on one side of the {centre}; "
+            "a trend of 5 or more; too few or too many runs" + limits
+        )
+    run_max, crossings_min = last.get("longest_run_max"), last.get("n_crossings_min")
+    if pd.isna(run_max) or pd.isna(crossings_min):
+        return f"Anhøj rules: too few points for a runs analysis{limits}"
+    return (
+        f"Anhøj rules: a run longer than {int(run_max)} or fewer than {int(crossings_min)} "
+        f"crossings of the {centre} signals{limits}"
+    )
+
+
+def _legend_layer(res: QicResult, frame: pd.DataFrame) -> alt.Chart:
+    """An invisible layer whose only job is the legend: what each line and marker means.
+
+    The data layers colour and shape their marks directly (``scale=None``), which gives them no
+    legend; this layer lists the items actually on the chart, in the same colours and shapes.
+    """
+    d = res.data
+    centre = "Median" if res.chart_type == "run" else "Mean (centre line)"
+    items: list[tuple[str, str, str]] = [("Data", COLOURS["data"], "circle")]
+    if res.method == "mdc":
+        items[0] = ("Data (common cause)", COLOURS["muted"], "circle")
+    items.append((centre, COLOURS["centre"], "stroke"))
+    if d["ucl"].notna().any():
+        items.append(("Process limits (3σ)", COLOURS["limit"], "stroke"))
+    if d["target"].notna().any():
+        items.append(("Target", COLOURS["target"], "stroke"))
+    shapes = set(frame["point_shape"].dropna())
+    colours = set(frame["point_colour"].dropna())
+    if res.method == "mdc":
+        if COLOURS["improvement"] in colours and "diamond" in shapes:
+            items.append(("Special cause: improvement", COLOURS["improvement"], "diamond"))
+        if COLOURS["concern"] in colours:
+            items.append(("Special cause: concern", COLOURS["concern"], "diamond"))
+    else:
+        if "diamond" in shapes:
+            items.append(("Outside the limits", COLOURS["signal"], "diamond"))
+        if "square" in shapes:
+            items.append(("Shift or trend", COLOURS["signal"], "square"))
+    if d["runs_signal"].any() and res.method != "mdc":
+        items.append(("Run signal (dashed centre line)", COLOURS["signal"], "stroke"))
+    if not d["include"].all():
+        items.append(("Excluded from the calculations", COLOURS["muted"], "circle"))
+    labels = [label for label, _, _ in items]
+    colours = alt.Scale(domain=labels, range=[colour for _, colour, _ in items])
+    legend = alt.Legend(title=None, orient="bottom", columns=3, labelLimit=320, symbolStrokeWidth=2)
+    return (
+        alt.Chart({"values": [{"item": label} for label in labels]})
+        .mark_point(filled=True)
+        .encode(
+            fill=alt.Fill("item:N", scale=colours, legend=legend),
+            stroke=alt.Stroke("item:N", scale=colours, legend=legend),
+            shape=alt.Shape(
+                "item:N",
+                scale=alt.Scale(domain=labels, range=[shape for _, _, shape in items]),
+                legend=legend,
+            ),
+        )
+        # no marks drawn: the explicit scale domains alone make the legend
+        .transform_filter("false")
+    )

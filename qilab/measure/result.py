@@ -43,6 +43,15 @@ class QicResult:
 
         return make_chart(self, **kwargs)
 
+    def save(self, path: Any, **chart_options: Any) -> Any:
+        """Save the chart for a poster or portfolio: ``.png`` (1600 px), ``.svg`` or ``.pdf``.
+
+        ``chart_options`` go to :meth:`chart` (``title=``, ``annotations=``…). Returns the path.
+        """
+        from .export import save_chart
+
+        return save_chart(self.chart(**chart_options), path)
+
     def describe(self) -> str:
         """Plain-English paragraph of what the chart shows (for screen readers and notes)."""
         from .describe import describe

@@ -51,7 +51,7 @@ def test_control_chart_layers_and_colours(dated: pd.DataFrame) -> None:
     signal = [r for r in rows if r.get("sigma_signal")]
     assert signal and all(r["point_colour"] == COLOURS["signal"] for r in signal)
     assert rows[0]["x"].startswith("2023-01-01")
-    assert spec["title"].startswith("U chart")
+    assert spec["title"]["text"].startswith("U chart")
 
 
 def test_runs_signal_dashes_centre_line(dated: pd.DataFrame) -> None:
@@ -94,7 +94,7 @@ def test_annotations_target_titles_and_description(dated: pd.DataFrame) -> None:
     spec = _spec(chart)
     text = json.dumps(spec)
     assert "PDSA 1: new sepsis trolley" in text
-    assert spec["title"] == "Infections"
+    assert spec["title"]["text"] == "Infections"
     assert '"Count per month"' in text and '"Month"' in text
     assert COLOURS["target"] in text
     assert spec["description"] == res.describe()
@@ -139,3 +139,87 @@ def test_categorical_dots_only() -> None:
     res = qic([5, 6, 7], x=["Ward A", "Ward B", "Ward C"], chart="c")
     marks = _marks(_spec(res.chart()))
     assert marks.count("line") == 3  # limits and centre line only, no data line
+
+
+def _legend(spec: dict) -> list[str]:
+    layer = next(layer for layer in spec["layer"] if "fill" in layer.get("encoding", {}))
+    return layer["encoding"]["fill"]["scale"]["domain"]
+
+
+def test_default_width_is_fixed_never_container(dated: pd.DataFrame) -> None:
+    """A "container" width measures 0 px in JupyterLab's output area: the chart was blank."""
+    from qilab.theme import CHART_WIDTH
+
+    spec = _spec(qic("infections", x="month", data=dated, chart="c").chart())
+    assert spec["width"] == CHART_WIDTH and isinstance(spec["width"], int)
+    assert 300 <= CHART_WIDTH <= 800
+    assert "container" not in json.dumps(spec)
+
+
+def test_every_chart_names_its_rule_set_with_the_thresholds_it_used(dated) -> None:
+    runs = qic("infections", x="month", data=dated)
+    subtitle = " ".join(_spec(runs.chart())["title"]["subtitle"])
+    last = runs.summary.iloc[-1]
+    assert subtitle.startswith("Anhøj rules")
+    assert f"longer than {int(last['longest_run_max'])}" in subtitle
+    assert f"fewer than {int(last['n_crossings_min'])} crossings of the median" in subtitle
+    ihi = " ".join(_spec(qic("infections", data=dated, method="ihi").chart())["title"]["subtitle"])
+    assert "shift of 6" in ihi and "trend of 5" in ihi
+    mdc = qic("infections", data=dated, chart="i", method="mdc")
+    assert "Making Data Count" in " ".join(_spec(mdc.chart())["title"]["subtitle"])
+    control = " ".join(_spec(qic("infections", data=dated, chart="c").chart())["title"]["subtitle"])
+    assert "3σ limits" in control
+
+
+def test_legend_lists_what_is_on_the_chart_and_only_that(dated: pd.DataFrame) -> None:
+    res = qic("infections", x="month", data=dated, chart="c", target=6)
+    items = _legend(_spec(res.chart()))
+    assert items[:2] == ["Data", "Mean (centre line)"]
+    assert {"Process limits (3σ)", "Target", "Outside the limits"} <= set(items)
+    assert "Run signal (dashed centre line)" in items  # the data shift after month 12
+    plain = _legend(_spec(qic([1, 2, 1, 2, 1, 2, 1, 2, 1, 2, 1, 2]).chart()))
+    assert plain == ["Data", "Median"]
+
+
+def test_signal_points_differ_in_shape_not_only_colour(dated: pd.DataFrame) -> None:
+    res = qic("infections", x="month", data=dated, chart="c")
+    rows = _values(_spec(res.chart()))
+    outside = [r for r in rows if r.get("sigma_signal")]
+    assert outside and all(r["point_shape"] == "diamond" for r in outside)
+    ihi = qic(np.r_[np.full(8, 1.0), np.full(8, 5.0)] + np.tile([0, 0.5], 8), method="ihi")
+    rows = _values(_spec(ihi.chart()))
+    shifted = [r for r, s in zip(rows, ihi.data["shift_signal"], strict=True) if s]
+    assert shifted and all(r["point_shape"] == "square" for r in shifted)
+
+
+def test_scales_are_padded_so_edge_points_are_whole(dated: pd.DataFrame) -> None:
+    spec = _spec(qic("infections", x="month", data=dated, chart="c").chart())
+    encodings = [layer.get("encoding", {}) for layer in spec["layer"]]
+    assert any(e.get("x", {}).get("scale", {}).get("padding") for e in encodings)
+    assert any(e.get("y", {}).get("scale", {}).get("padding") for e in encodings)
+
+
+@pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])
+def test_save_for_a_poster_or_portfolio(dated, tmp_path, suffix) -> None:
+    res = qic("infections", x="month", data=dated, chart="c", target=6)
+    out = res.save(tmp_path / f"chart{suffix}", title="Infections per month")
+    data = out.read_bytes()
+    if suffix == ".png":
+        assert data[:8] == b"\x89PNG\r\n\x1a\n"
+        width = int.from_bytes(data[16:20], "big")
+        assert 1600 <= width <= 1700, f"PNG is {width} px wide: not 1600 px print quality"
+    elif suffix == ".svg":
+        assert b"<svg" in data[:200] and b"Infections per month" in data
+    else:
+        assert data[:5] == b"%PDF-"
+
+
+def test_save_with_an_unknown_format_or_folder_says_what_to_do(dated, tmp_path) -> None:
+    from qilab.errors import QilabError
+
+    res = qic("infections", x="month", data=dated)
+    with pytest.raises(QilabError, match=r"\.png .*\.svg .*\.pdf"):
+        res.save(tmp_path / "chart.jpg")
+    with pytest.raises(QilabError, match="does not exist"):
+        res.save(tmp_path / "no-such-folder" / "chart.png")
+    assert list(tmp_path.iterdir()) == []

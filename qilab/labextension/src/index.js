@@ -1,0 +1,63 @@
+/**
+ * QI Lab's JupyterLab plugin.
+ *
+ * Why: a learner opens a lesson and clicks Run → Run All Cells at once. JupyterLab has not yet
+ * created the notebook's kernel session, so every cell it is asked to run sees "no kernel":
+ * each starts a kernel of its own, the kernels replace one another, and `CodeCell.execute`
+ * (@jupyterlab/cells) returns without running anything while the session has no kernel. Every
+ * cell stays `[ ]` (or only some run) and nothing says why — seen in 8 of 34 first runs, and
+ * every time when the click comes within a second or two of the page opening.
+ *
+ * The fix: every notebook "run" action waits until the notebook's session context is ready
+ * (its kernel started or deliberately set to "No Kernel"), then runs exactly as JupyterLab
+ * would. Waiting actions resume first-in, first-out, so two quick Shift+Enters still run two
+ * cells in order.
+ */
+import { NotebookActions } from '@jupyterlab/notebook';
+
+/** NotebookActions that run cells; each takes (notebook, sessionContext, ...). */
+const RUN_ACTIONS = [
+  'run',
+  'runAndAdvance',
+  'runAndInsert',
+  'runAll',
+  'runAllAbove',
+  'runAllBelow',
+  'runCells'
+];
+
+/** Longest wait for a kernel that is starting (a busy ward PC can take a while). */
+const KERNEL_WAIT_MS = 180000;
+
+function waitUntilReady(sessionContext) {
+  if (!sessionContext || sessionContext.isReady || sessionContext.isDisposed) {
+    return null;
+  }
+  const timeout = new Promise(resolve => setTimeout(resolve, KERNEL_WAIT_MS));
+  return Promise.race([sessionContext.ready.catch(() => undefined), timeout]);
+}
+
+const runWhenReady = {
+  id: '@qilab/lab-extension:run-when-kernel-ready',
+  description: 'Cells run before the kernel is ready wait for it instead of being dropped.',
+  autoStart: true,
+  activate: () => {
+    for (const name of RUN_ACTIONS) {
+      const action = NotebookActions[name];
+      if (typeof action !== 'function' || action.qilabWaitsForKernel) {
+        continue;
+      }
+      const patched = function (notebook, sessionContext, ...rest) {
+        const waiting = waitUntilReady(sessionContext);
+        if (waiting === null) {
+          return action.call(this, notebook, sessionContext, ...rest);
+        }
+        return waiting.then(() => action.call(this, notebook, sessionContext, ...rest));
+      };
+      patched.qilabWaitsForKernel = true;
+      NotebookActions[name] = patched;
+    }
+  }
+};
+
+export default [runWhenReady];
