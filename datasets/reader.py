@@ -383,6 +383,9 @@ def _read_column(col: _Column, raw, forced, dayfirst, problems, report):
             "(codes, not quantities)."
         )
     text = [None if v is None or v == "" else str(v) for v in values]
+    if not present and not forced:
+        report.add(f"{col.label}: every cell is blank, so the column is empty.")
+        return pd.Series(text, dtype="str"), "empty (no values)", trimmed
     return pd.Series(text, dtype="str"), "text", trimmed
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import difflib
 import os
+import secrets
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +25,32 @@ START_PAGE = "START.ipynb"
 
 #: Jupyter settings QI Lab ships (offline defaults); put on JUPYTER_CONFIG_PATH.
 JUPYTER_CONFIG_DIR = Path(__file__).parent / "jupyter_config"
+#: Put first for learners: hides nbgrader's tutor tools (see its README).
+LEARNER_CONFIG_DIR = JUPYTER_CONFIG_DIR / "learner"
+#: Command-line settings that choose the server's token.
+TOKEN_SETTINGS = ("--ServerApp.token=", "--IdentityProvider.token=", "--NotebookApp.token=")
+
+
+def choose_token(extra_args: list[str], environ: dict[str, str]) -> tuple[str, list[str]]:
+    """The token the server will use, and the arguments that set it.
+
+    Jupyter makes up a token when none is given and prints it in its log, so the address QI Lab
+    printed opened a login page. QI Lab chooses the token itself (unless the person gave one, as
+    an argument after ``--`` or in ``JUPYTER_TOKEN``) so the address it prints works.
+
+    >>> choose_token(["--ServerApp.token=abc"], {})
+    ('abc', [])
+    >>> choose_token([], {"JUPYTER_TOKEN": "xyz"})
+    ('xyz', [])
+    """
+    for arg in extra_args:
+        for setting in TOKEN_SETTINGS:
+            if arg.startswith(setting):
+                return arg.removeprefix(setting), []
+    if environ.get("JUPYTER_TOKEN"):
+        return environ["JUPYTER_TOKEN"], []
+    token = secrets.token_hex(24)
+    return token, [f"--IdentityProvider.token={token}"]
 
 
 @dataclass(frozen=True)
@@ -86,6 +113,7 @@ def lab_launch(
     ip: str = "127.0.0.1",
     open_browser: bool = True,
     extra_args: list[str] | None = None,
+    tutor: bool = False,
 ) -> LabLaunch:
     """Work out how to start JupyterLab on the course, checking what a person could get wrong."""
     root = paths.project_root()
@@ -105,6 +133,7 @@ def lab_launch(
     prepare_state()
 
     rel = target.relative_to(root).as_posix()
+    token, token_args = choose_token(list(extra_args or []), dict(os.environ))
     argv = [
         f"--ServerApp.root_dir={root}",
         f"--ServerApp.ip={ip}",
@@ -113,16 +142,16 @@ def lab_launch(
         f"--LabApp.default_url=/lab/tree/{rel}",
         # Default settings that keep JupyterLab quiet and offline (no news prompt, no update check).
         f"--LabApp.app_settings_dir={JUPYTER_CONFIG_DIR / 'lab-settings'}",
+        *token_args,
         *(extra_args or []),
     ]
     if _running_as_root():
         # Containers and CI run as root; Jupyter refuses that unless told it is deliberate.
         argv.append("--ServerApp.allow_root=True")
-    config_path = os.pathsep.join(
-        p
-        for p in (str(JUPYTER_CONFIG_DIR), str(course), os.environ.get("JUPYTER_CONFIG_PATH"))
-        if p
-    )
+    config_dirs = [str(JUPYTER_CONFIG_DIR), str(course), os.environ.get("JUPYTER_CONFIG_PATH")]
+    if not tutor:
+        config_dirs.insert(0, str(LEARNER_CONFIG_DIR))
+    config_path = os.pathsep.join(p for p in config_dirs if p)
     # QI Lab's own JupyterLab plugin (qilab/labextension, prebuilt) lives in jupyter_data.
     data_path = os.pathsep.join(
         p for p in (str(paths.JUPYTER_DATA_DIR), os.environ.get("JUPYTER_PATH")) if p
@@ -134,7 +163,8 @@ def lab_launch(
         # nbgrader runs helper programs (alembic) by name: find this environment's first.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),
     }
-    return LabLaunch(argv=argv, env=env, url=f"http://{ip}:{port}/lab/tree/{rel}")
+    url = f"http://{ip}:{port}/lab/tree/{rel}"
+    return LabLaunch(argv=argv, env=env, url=f"{url}?token={token}" if token else url)
 
 
 def serve(launch: LabLaunch) -> None:

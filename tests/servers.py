@@ -88,14 +88,14 @@ def running(
 
 
 @contextmanager
-def qilab_lab(tmp: Path, lesson: str | None = None) -> Iterator[Server]:
-    """Run the real main job, ``qilab lab``, on a free port until the block ends."""
+def qilab_lab(tmp: Path, lesson: str | None = None, *options: str) -> Iterator[Server]:
+    """Run the real main job, ``qilab lab [options]``, on a free port until the block ends."""
     port = free_port()
     token = secrets.token_hex(16)
     env = isolated_jupyter_env(tmp)
     env["JUPYTER_TOKEN"] = token
     argv = [str(BIN / "qilab"), "lab", *([lesson] if lesson else [])]
-    argv += ["--port", str(port), "--no-browser"]
+    argv += ["--port", str(port), "--no-browser", *options]
     base = f"http://127.0.0.1:{port}"
     with running(argv, env, tmp / "qilab-lab.log", base, token, "api/status") as server:
         yield server

@@ -76,3 +76,58 @@ def test_output_cut_short_by_a_pipe_is_not_an_error():
     )
     assert len(done.stdout.splitlines()) == 1
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+def test_every_lesson_named_in_help_exists():
+    """`qilab --help` and `qilab lab --help` examples must open real lessons."""
+    import re
+
+    from qilab import paths
+
+    for args in (("--help",), ("lab", "--help")):
+        text = qilab(*args).stdout
+        for lesson in re.findall(r"qilab lab ([a-z]+/[a-z_-]+)", text):
+            assert (paths.curriculum_dir() / f"{lesson}.ipynb").is_file(), lesson
+
+
+def test_arguments_after_a_double_dash_reach_jupyter(tmp_path):
+    """`qilab lab -- --ServerApp.token=...` (as --help documents) starts a server with it."""
+    import os
+    import time
+    import urllib.request
+
+    from qilab.ports import free_port
+
+    port = free_port()
+    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path)}
+    env.pop("JUPYTER_TOKEN", None)
+    argv = [QILAB, "lab", "--port", str(port), "--no-browser", "--", "--ServerApp.token=letmein"]
+    with (tmp_path / "err.txt").open("w") as err:
+        server = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, env=env)
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                with urllib.request.urlopen(
+                    f"http://127.0.0.1:{port}/api/status?token=letmein", timeout=5
+                ) as response:
+                    assert response.status == 200
+                    break
+            except OSError:
+                assert server.poll() is None, (tmp_path / "err.txt").read_text()
+                time.sleep(0.5)
+        else:
+            raise AssertionError((tmp_path / "err.txt").read_text())
+        printed = (tmp_path / "err.txt").read_text()
+        url = next(w for w in printed.split() if w.startswith("http://"))
+        assert url.endswith("?token=letmein")
+        with urllib.request.urlopen(url, timeout=30) as page:  # the printed address just works
+            assert page.status == 200 and "/login" not in page.url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_a_double_dash_on_another_command_is_a_usage_error():
+    done = qilab("datasets", "list", "--", "--oops")
+    assert done.returncode == 2 and "nothing may follow '--'" in done.stderr

@@ -34,7 +34,28 @@ def test_launch_serves_the_repo_and_opens_the_start_page(repo):
     config_path = launch.env["JUPYTER_CONFIG_PATH"]
     assert str(repo / "assignments") in config_path
     assert str(lab.JUPYTER_CONFIG_DIR) in config_path
-    assert launch.url.endswith("/lab/tree/curriculum/START.ipynb")
+    assert "/lab/tree/curriculum/START.ipynb?token=" in launch.url
+
+
+def test_learners_get_no_tutor_tools_and_tutors_do(repo):
+    learner = lab.lab_launch(port=0, open_browser=False).env["JUPYTER_CONFIG_PATH"]
+    tutor = lab.lab_launch(port=0, open_browser=False, tutor=True).env["JUPYTER_CONFIG_PATH"]
+    assert learner.split(":")[0] == str(lab.LEARNER_CONFIG_DIR)
+    assert str(lab.LEARNER_CONFIG_DIR) not in tutor
+    page = json.loads((lab.LEARNER_CONFIG_DIR / "labconfig" / "page_config.json").read_text())
+    hidden = page["disabledExtensions"]
+    assert hidden["@jupyter/nbgrader:formgrader"] and hidden["@jupyter/nbgrader:create-assignment"]
+    assert "@jupyter/nbgrader:assignment-list" not in hidden  # learners fetch and submit
+
+
+def test_the_printed_address_carries_the_token_the_server_uses(monkeypatch):
+    monkeypatch.delenv("JUPYTER_TOKEN", raising=False)
+    launch = lab.lab_launch(port=0, open_browser=False)
+    token = launch.url.split("?token=")[1]
+    assert f"--IdentityProvider.token={token}" in launch.argv and len(token) >= 32
+    mine = lab.lab_launch(port=0, open_browser=False, extra_args=["--ServerApp.token=abc"])
+    assert mine.url.endswith("?token=abc")
+    assert not any(a.startswith("--IdentityProvider.token") for a in mine.argv)
 
 
 def test_shipped_jupyter_config_keeps_jupyterlab_offline():

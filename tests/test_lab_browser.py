@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.error
 import urllib.request
 
 import pytest
-from servers import Server
+from servers import Server, qilab_lab
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -74,11 +75,38 @@ def test_start_page_shows_a_working_slider_and_an_offline_chart(lab_server, page
     assert page.external_requests() == []
 
 
-def test_nbgrader_tools_are_in_the_lab(lab_server, page):
+def nbgrader_menu(page, server) -> set[str]:
     tab = page.page
-    tab.goto(lab_server.url(""))
+    tab.goto(server.url(""))
     tab.wait_for_selector(".jp-Notebook .jp-Cell", timeout=MINUTE)
     tab.locator(".lm-MenuBar-itemLabel", has_text="Nbgrader").first.click()
-    items = tab.locator(".lm-Menu-itemLabel").all_inner_texts()
-    assert {"Assignment List", "Formgrader"} <= set(items), items
+    return set(tab.locator(".lm-Menu-itemLabel").all_inner_texts())
+
+
+def test_learners_get_the_assignment_list_but_no_tutor_tools(lab_server, page):
+    items = nbgrader_menu(page, lab_server)
+    assert "Assignment List" in items, items
+    assert "Formgrader" not in items and "Courses" not in items, items
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        urllib.request.urlopen(lab_server.url("formgrader"))
+    assert refused.value.code == 404
     assert page.external_requests() == []
+
+
+def test_tutors_get_the_formgrader_with_an_explicit_option(tmp_path, page):
+    with qilab_lab(tmp_path, None, "--tutor") as server:
+        items = nbgrader_menu(page, server)
+        assert {"Assignment List", "Formgrader"} <= items, items
+        with urllib.request.urlopen(server.url("formgrader")) as response:
+            assert response.status == 200
+
+
+def test_lesson_tabs_say_which_level_they_belong_to(lab_server, page):
+    """Four lessons are called measurement.ipynb: their tabs must still be told apart."""
+    tab = page.page
+    tab.goto(lab_server.url("lab/tree/curriculum/foundation/measurement.ipynb?reset"))
+    tab.wait_for_selector(".jp-Notebook .jp-Cell", timeout=MINUTE)
+    tab.goto(lab_server.url("lab/tree/curriculum/advanced/measurement.ipynb"))
+    tab.wait_for_selector(".jp-Notebook .jp-Cell", timeout=MINUTE)
+    labels = tab.locator(".lm-DockPanel-tabBar .lm-TabBar-tabLabel").all_inner_texts()
+    assert "foundation/measurement.ipynb" in labels and "advanced/measurement.ipynb" in labels

@@ -33,7 +33,7 @@ Start with `qilab lab` to open the course in JupyterLab.
 EPILOG = """\
 examples:
   qilab lab                          open the course (curriculum/START.ipynb) in JupyterLab
-  qilab lab measurement/run-charts   open one lesson
+  qilab lab foundation/measurement   open one lesson (a path inside curriculum/)
   qilab lab --port 0 --no-browser    any free port, print the address instead of opening a browser
   qilab cases                        case studies as web apps (Voila), no code shown
   qilab progress                     which modules and levels you have completed
@@ -61,10 +61,20 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
-    args = parser.parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    # Everything after a bare "--" is passed on untouched (`qilab lab -- --ServerApp.x=y`);
+    # split it off first, so argparse never mistakes it for a lesson name.
+    passthrough: list[str] = []
+    if "--" in words:
+        cut = words.index("--")
+        words, passthrough = words[:cut], words[cut + 1 :]
+    args = parser.parse_args(words)
     if not hasattr(args, "func"):
         parser.print_help()
         return 2
+    if passthrough and not getattr(args, "passes_through", False):
+        parser.error(f"nothing may follow '--' here (got {' '.join(passthrough)})")
+    args.passthrough = passthrough
     try:
         return int(args.func(args) or 0)
     except QilabError as exc:

@@ -20,9 +20,13 @@ from the internet. Stop the server with Ctrl-C.
 EPILOG = """\
 examples:
   qilab lab                           the start page: the escalator and every module
-  qilab lab measurement/run-charts    one lesson (a path inside curriculum/)
-  qilab lab --port 0 --no-browser     any free port; print the address instead
+  qilab lab foundation/measurement    one lesson (a path inside curriculum/)
+  qilab lab --port 0 --no-browser     any free port; print the address (with its token)
+  qilab lab --tutor                   also nbgrader's tutor tools (Formgrader, Create Assignment)
   qilab lab -- --ServerApp.token=...  anything after -- goes to Jupyter unchanged
+
+Outside JupyterLab, run qilab from the set-up's environment: `.venv/bin/qilab ...`
+(Windows: `.venv\\Scripts\\qilab ...`), or activate it first (`source .venv/bin/activate`).
 """
 
 
@@ -51,15 +55,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--no-browser", action="store_true", help="do not open a web browser; print the address"
     )
-    parser.add_argument("jupyter_args", nargs=argparse.REMAINDER, help=argparse.SUPPRESS)
-    parser.set_defaults(func=run)
+    parser.add_argument(
+        "--tutor",
+        action="store_true",
+        help="show nbgrader's tutor tools too (Formgrader, Courses, Create Assignment); "
+        "learners see only the Assignment List and Validate",
+    )
+    parser.set_defaults(func=run, passes_through=True)
 
 
 def run(args: argparse.Namespace) -> int:
-    extra = [a for a in args.jupyter_args if a != "--"]
     launch = lab_launch(
-        args.lesson, port=args.port, ip=args.ip, open_browser=not args.no_browser, extra_args=extra
+        args.lesson,
+        port=args.port,
+        ip=args.ip,
+        open_browser=not args.no_browser,
+        extra_args=args.passthrough,
+        tutor=args.tutor,
     )
-    print(f"QI Lab: serving the course at {launch.url} (Ctrl-C to stop)", file=sys.stderr)
+    who = "tutor tools on" if args.tutor else "learner view; --tutor for the tutor tools"
+    print(
+        f"QI Lab: serving the course ({who}). Open this address (Ctrl-C to stop):\n"
+        f"    {launch.url}",
+        file=sys.stderr,
+    )
     serve(launch)
     return 0

@@ -154,7 +154,7 @@ class Numeric:
         close = max(self.tolerance, 1e-9 * max(1.0, abs(self.answer)))
         if abs(value - self.answer) <= close:
             unit = f" {self.unit}" if self.unit else ""
-            return Feedback(True, self.feedback or f"Correct: {_fmt(self.answer)}{unit}.")
+            return Feedback(True, self.feedback or f"The answer is {_fmt(self.answer)}{unit}.")
         for wrong, why in self.mistakes.items():
             if abs(value - float(wrong)) <= close:
                 return Feedback(False, why)
@@ -244,6 +244,9 @@ class QuestionView(widgets.VBox):
             self.feedback.remove_class(old)
         self.feedback.add_class(css)
         mark = {"Correct": "✔", "Not quite": "✘"}.get(lead, "ℹ")
+        # An author's feedback may itself open with "Correct." — say it once, not twice.
+        message = re.sub(rf"^\s*{re.escape(lead)}\s*[.:!,]?\s*", "", message, flags=re.IGNORECASE)
+        message = message[:1].upper() + message[1:]
         self.feedback.value = (
             f'<div role="status" aria-live="polite" style="color:{colour};'
             f'border-left:4px solid {colour};padding:4px 8px;">'

@@ -7,6 +7,7 @@ learners, so a stack trace about numpy broadcasting is no use to anyone.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
@@ -86,7 +87,11 @@ def check_period(period: str | None) -> str | None:
 
 
 def resolve_column(value: Any, data: pd.DataFrame | None, role: str) -> Any:
-    """Look a column name up in ``data``; pass arrays through untouched."""
+    """Look a column name up in ``data``; pass arrays through untouched.
+
+    A column with no values at all is an error that says so (an all-blank column in an
+    export is read as empty text, and would otherwise surface as "0 usable points").
+    """
     if data is None or value is None:
         if isinstance(value, str) and data is None:
             raise fail(
@@ -98,8 +103,20 @@ def resolve_column(value: Any, data: pd.DataFrame | None, role: str) -> Any:
         if value not in data.columns:
             cols = ", ".join(repr(str(c)) for c in list(data.columns)[:12])
             raise fail(f"Column {value!r} (for {role}) is not in data. Its columns are: {cols}.")
-        return data[value]
+        column = data[value]
+        if len(column) and column.map(_is_blank).all():
+            raise fail(
+                f"Column {value!r} (for {role}) is empty: all {len(column)} rows are blank. "
+                "Check the export has the values in this column (or pick another column)."
+            )
+        return column
     return value
+
+
+def _is_blank(value: Any) -> bool:
+    if isinstance(value, str):
+        return value.strip() == ""
+    return bool(pd.isna(value)) if np.isscalar(value) or value is None else False
 
 
 def as_float_array(values: Any, role: str) -> np.ndarray:
@@ -199,8 +216,8 @@ def notes_array(notes: Any, n_points: int, x: Any) -> np.ndarray | None:
             idx = _match_key(key, xs, n_points)
             if idx.size == 0:
                 raise fail(
-                    f"notes key {key!r} matches no point. Use an x value (e.g. a date) or a "
-                    f"0-based position."
+                    f"notes key {key!r} matches no point. Use an x value (e.g. a date; dates "
+                    f"in text are read day first, 08/04/2024 is 8 April) or a 0-based position."
                 )
             out[idx] = str(text)
         return out
@@ -212,12 +229,45 @@ def notes_array(notes: Any, n_points: int, x: Any) -> np.ndarray | None:
     return vals
 
 
+def as_date(key: Any) -> pd.Timestamp:
+    """A date given as a date or as text. Text is read day first, as in the UK and as
+    :func:`qilab.datasets.read` reads exports: ``"08/04/2024"`` is 8 April 2024; ISO dates
+    (``"2024-04-08"``) are read as ISO.
+
+    >>> as_date("08/04/2024").date(), as_date("2024-04-08").date()
+    (datetime.date(2024, 4, 8), datetime.date(2024, 4, 8))
+    """
+    if isinstance(key, str):
+        text = key.strip()
+        if re.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}([ T].*)?", text):
+            return pd.Timestamp(text)
+        return pd.to_datetime(text, dayfirst=True)
+    return pd.Timestamp(key)
+
+
+def as_table(data: Any) -> pd.DataFrame | None:
+    """The table in ``data``: a DataFrame, or the ``(data, report)`` that ``read()`` returns.
+
+    Learners write ``qic(..., data=datasets.read("export.xlsx"))``; the cleaned table is what
+    they mean, so it is used (the cleaning report stays theirs to read).
+    """
+    if data is None or isinstance(data, pd.DataFrame):
+        return data
+    table = getattr(data, "data", None)
+    if isinstance(table, pd.DataFrame):
+        return table
+    raise fail(
+        f"data must be a table (a pandas DataFrame), not {type(data).__name__}. "
+        "Load one with qilab.datasets.load(name) or qilab.datasets.read('your_export.xlsx')."
+    )
+
+
 def _match_key(key: Any, xs: pd.Series | None, n_points: int) -> np.ndarray:
     """Rows whose x equals ``key`` (dates compared as dates); else a 0-based position."""
     if xs is not None:
         try:
             if pd.api.types.is_datetime64_any_dtype(xs):
-                hit = (xs == pd.Timestamp(key)).to_numpy()
+                hit = (xs == as_date(key)).to_numpy()
             else:
                 hit = (xs == key).to_numpy()
         except (TypeError, ValueError):

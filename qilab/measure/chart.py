@@ -83,8 +83,7 @@ def make_chart(
     frame = _chart_frame(res, x_kind)
     base = alt.Chart().encode(x=_x_encoding(x_kind, xlab or labels.get("xlab") or _xlab(res)))
     y_title = ylab or labels.get("ylab") or _ylab(res)
-    # padding: points at the edge of the data are drawn whole, not clipped by the axis
-    y_enc = alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False, padding=8))
+    y_enc = alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False))
 
     layers: list[alt.Chart] = []
     if d["ucl"].notna().any():
@@ -366,14 +365,15 @@ def _between(xs: pd.Series, i: int) -> Any:
 
 def _annotation_x(key: Any, xs: pd.Series) -> Any:
     """Annotation keys are x values; dates may be given as text."""
-    from ._validate import fail
+    from ._validate import as_date, fail
 
     if pd.api.types.is_datetime64_any_dtype(xs):
         try:
-            return pd.Timestamp(key)
+            return as_date(key)
         except (TypeError, ValueError) as err:
             raise fail(
-                f"Annotation key {key!r} is not a date, but the x axis holds dates."
+                f"Annotation key {key!r} is not a date, but the x axis holds dates. Write "
+                "dates as on the chart's data, e.g. '08/04/2024' (day first) or '2024-04-08'."
             ) from err
     if pd.api.types.is_numeric_dtype(xs):
         try:
@@ -457,8 +457,11 @@ def _legend_layer(res: QicResult, frame: pd.DataFrame) -> alt.Chart:
     The data layers colour and shape their marks directly (``scale=None``), which gives them no
     legend; this layer lists the items actually on the chart, in the same colours and shapes.
     """
+    from .describe import centre_name
+
     d = res.data
-    centre = "Median" if res.chart_type == "run" else "Mean (centre line)"
+    centre = "Median" if res.chart_type == "run" else f"{centre_name(res.chart_type)} (centre line)"
+    centre = centre[0].upper() + centre[1:]
     items: list[tuple[str, str, str]] = [("Data", COLOURS["data"], "circle")]
     if res.method == "mdc":
         items[0] = ("Data (common cause)", COLOURS["muted"], "circle")

@@ -53,6 +53,15 @@ def _points(xs: pd.Series) -> str:
     return text
 
 
+def centre_name(chart_type: str) -> str:
+    """What the centre line is: the median on run and g charts, otherwise the mean.
+
+    >>> centre_name("run"), centre_name("g"), centre_name("p")
+    ('median', 'median', 'mean')
+    """
+    return "median" if chart_type in ("run", "g") else "mean"
+
+
 def describe(res: QicResult) -> str:
     """Return the description paragraph of a :class:`QicResult`."""
     d = res.data
@@ -83,9 +92,7 @@ def describe(res: QicResult) -> str:
     if len(excluded):
         sentences.append(f"Excluded from the calculations: {_points(excluded)}.")
 
-    centre = "median" if res.chart_type == "run" else "mean"
-    if res.chart_type == "g":
-        centre = "median"
+    centre = centre_name(res.chart_type)
     for _, row in res.summary.iterrows():
         k = int(row["part"])
         g = d[d["part"] == k]

@@ -50,7 +50,7 @@ def save_chart(chart: Any, path: str | Path, *, png_width: int = PNG_WIDTH) -> P
         target.write_bytes(vl_convert.vegalite_to_pdf(spec))
     else:
         drawn_width = _svg_width(vl_convert.vegalite_to_svg(spec))
-        scale = max(1.0, png_width / drawn_width)
+        scale = max(1.0, (png_width + 0.5) / drawn_width)  # + 0.5: never a pixel short
         target.write_bytes(vl_convert.vegalite_to_png(spec, scale=scale))
     return target
 

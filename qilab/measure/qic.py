@@ -18,6 +18,7 @@ from . import mdc as mdc_rules
 from . import runs as runs_rules
 from ._validate import (
     as_float_array,
+    as_table,
     check_chart,
     check_counts,
     check_freeze,
@@ -120,6 +121,8 @@ def qic(
         ``multiply``, as qicharts2); drawn as a line, and used for the MDC assurance icon.
     data : DataFrame, optional
         Take ``y``, ``n``, ``x``, ``notes`` and ``target`` from these columns when given as names.
+        What :func:`qilab.datasets.read` returns for your own export works too (its table is
+        used). A named column with no values at all is an error that says so.
     period : {"day", "week", "month", "quarter", "year"}, optional
         Aggregate dated rows by period before charting (weeks start on Monday, as R's ``cut``):
         numerators and denominators are summed per period; xbar and s charts keep the raw values
@@ -206,6 +209,7 @@ def qic(
             )
         chart_key = "i"
 
+    data = as_table(data)
     y_raw = resolve_column(y, data, "y")
     n_raw = resolve_column(n, data, "n")
     x_raw = resolve_column(x, data, "x")

@@ -139,3 +139,22 @@ def test_controls_are_keyboard_reachable_native_inputs():
     assert type(view.input).__name__ == "RadioButtons" and view.input.value is None
     assert view.button.description == "Check answer" and not view.button.disabled
     assert 'role="status"' in (view.answer(1) and view.feedback.value)
+
+
+def test_feedback_says_correct_once_not_twice():
+    """Seen in a lesson: "✔ Correct. Correct: 48 patients." and "✔ Correct. Correct. His …"."""
+    plain = Numeric("L = λW with 6 an hour for 8 hours?", answer=48, unit="patients")
+    authored = MultipleChoice(
+        "Is Willie a poor worker?",
+        [
+            Option("Yes", "No: his results vary like everyone's."),
+            Option("No", "Correct. His results lie inside the limits.", correct=True),
+        ],
+    )
+    first, second = Quiz([plain, authored]).views
+    first.answer("48")
+    second.answer(1)
+    for view in (first, second):
+        assert view.text.count("Correct") == 1, view.text
+    assert first.text == "✔ Correct. The answer is 48 patients."
+    assert second.text == "✔ Correct. His results lie inside the limits."

@@ -192,11 +192,16 @@ def test_signal_points_differ_in_shape_not_only_colour(dated: pd.DataFrame) -> N
     assert shifted and all(r["point_shape"] == "square" for r in shifted)
 
 
-def test_scales_are_padded_so_edge_points_are_whole(dated: pd.DataFrame) -> None:
+def test_x_scale_is_padded_so_first_and_last_points_are_whole(dated: pd.DataFrame) -> None:
     spec = _spec(qic("infections", x="month", data=dated, chart="c").chart())
     encodings = [layer.get("encoding", {}) for layer in spec["layer"]]
     assert any(e.get("x", {}).get("scale", {}).get("padding") for e in encodings)
-    assert any(e.get("y", {}).get("scale", {}).get("padding") for e in encodings)
+
+
+def test_legend_names_the_centre_line_the_chart_uses() -> None:
+    gaps = [12, 30, 7, 22, 15, 40, 9, 18, 25, 11, 16, 33]
+    assert "Median (centre line)" in _legend(_spec(qic(gaps, chart="g").chart()))
+    assert "Mean (centre line)" in _legend(_spec(qic(gaps, chart="i").chart()))
 
 
 @pytest.mark.parametrize("suffix", [".png", ".svg", ".pdf"])

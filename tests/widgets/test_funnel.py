@@ -94,3 +94,18 @@ def test_negative_wobble_shows_a_message_not_a_traceback():
     assert app.model.n == before  # nothing changed
     app.noise.value = 2
     assert app.message.text == ""
+
+
+@pytest.mark.parametrize("compare", [False, True])
+def test_the_target_cross_the_caption_mentions_is_drawn(compare):
+    """Seen in the app: the single-rule view's caption pointed to a cross that was not drawn."""
+    import vl_convert
+
+    from qilab.theme import COLOURS
+
+    app = FunnelApp(seed=2)
+    app.compare.value = compare
+    app.drop_button.click()
+    assert "the cross" in app.chart.description
+    svg = vl_convert.vegalite_to_svg(app.chart.spec)
+    assert svg.count(COLOURS["target"]) >= (4 if compare else 1)

@@ -40,6 +40,20 @@ def test_changing_the_box_is_a_real_signal():
     assert exp.p_chart().signal
 
 
+def test_changing_the_box_keeps_the_old_days_limits_and_flags_only_new_days():
+    """Seen in the app: limits recalculated over both boxes flagged ordinary earlier days."""
+    for seed in range(20):
+        before = _week(seed, days=4)
+        flagged_before = before.p_chart().data["sigma_signal"].to_numpy().copy()
+        before.change_system(0.45)
+        for _ in range(3):
+            before.run_day()
+        after = before.p_chart().data
+        old = len(flagged_before)
+        assert (after["sigma_signal"].to_numpy()[:old] == flagged_before).all(), seed
+        assert after["cl"].iloc[old:].eq(after["cl"].iloc[0]).all()  # old limits extended
+
+
 def test_praise_and_blame_are_recorded_with_what_happened_next():
     exp = _week(4, days=2)
     best = exp.reward_best()

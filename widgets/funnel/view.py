@@ -44,8 +44,10 @@ def _template(facet: bool) -> alt.TopLevelMixin:
         )
     )
     corners = alt.Chart(alt.Data(name="frame")).mark_point(opacity=0).encode(**axes)
+    # the cross needs one row of its own: a layer without data draws nothing (it was missing
+    # from the single-rule view while the caption pointed to it)
     target = (
-        alt.Chart()
+        alt.Chart(alt.Data(values=[{}]))
         .mark_point(shape="cross", size=300, color=COLOURS["target"], strokeWidth=3)
         .encode(x=alt.datum(0), y=alt.datum(0))
     )

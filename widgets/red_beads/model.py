@@ -162,9 +162,18 @@ class RedBeadExperiment:
 
     # ------------------------------------------------------------ measurement
     def p_chart(self, freeze: int | None = None) -> QicResult:
-        """The p chart of every draw in order (% of red beads per paddle), via qic."""
+        """The p chart of every draw in order (% of red beads per paddle), via qic.
+
+        When management changes the box, the limits stay those of the old system (the baseline
+        is frozen at the change, as Provost & Murray advise) and are extended over the new
+        days: draws from the new box then stand out against them, while the old days keep the
+        limits they had. Limits computed over both systems would flag ordinary old days.
+        """
         if len(self.draws) < 2:
             raise QilabError("Run at least one day with two or more workers to draw a p chart.")
+        shares = self.draws["red_share"].to_numpy()
+        # the number of draws made before the first change of box (qic's freeze is 1-based)
+        changes = [i for i in range(1, len(shares)) if shares[i] != shares[i - 1]]
         days = self.draws["day"].to_numpy()
         notes = [f"Day {d}" if i == 0 or days[i - 1] != d else None for i, d in enumerate(days)]
         return qic(
@@ -172,7 +181,7 @@ class RedBeadExperiment:
             n=self.draws["n"].to_numpy(),
             x=np.arange(1, len(self.draws) + 1),
             chart="p",
-            freeze=freeze,
+            freeze=changes[0] if changes else freeze,
             multiply=100,
             notes=notes,
             target=100 * GOAL / self.paddle,  # in chart units: qic does not multiply it

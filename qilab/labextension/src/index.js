@@ -13,7 +13,7 @@
  * would. Waiting actions resume first-in, first-out, so two quick Shift+Enters still run two
  * cells in order.
  */
-import { NotebookActions } from '@jupyterlab/notebook';
+import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
 
 /** NotebookActions that run cells; each takes (notebook, sessionContext, ...). */
 const RUN_ACTIONS = [
@@ -60,4 +60,32 @@ const runWhenReady = {
   }
 };
 
-export default [runWhenReady];
+/**
+ * Why: the course has four lessons called measurement.ipynb (one per level, and the
+ * assignments repeat the pattern), and JupyterLab labels a tab with the file name alone, so
+ * four tabs read "measurement.ipynb". A notebook inside a folder is labelled with its folder
+ * too ("foundation/measurement.ipynb"); the tooltip keeps the full path.
+ */
+function folderLabel(path) {
+  const parts = path.split('/');
+  return parts.length >= 2 ? parts.slice(-2).join('/') : path;
+}
+
+const tabLabels = {
+  id: '@qilab/lab-extension:tab-labels-with-folder',
+  description: 'Notebook tabs show their folder, so same-named lessons can be told apart.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  activate: (app, tracker) => {
+    tracker.widgetAdded.connect((_, panel) => {
+      const relabel = () => {
+        panel.title.label = folderLabel(panel.context.path);
+      };
+      // Connected after the document widget's own handler, so this label wins on a rename.
+      panel.context.pathChanged.connect(relabel);
+      relabel();
+    });
+  }
+};
+
+export default [runWhenReady, tabLabels];
