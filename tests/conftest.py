@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import urllib.parse
 from collections.abc import Iterator
@@ -95,7 +96,8 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[PageRecord
     finally:
         if request.node.stash.get(FAILED, False):
             ARTIFACTS.mkdir(parents=True, exist_ok=True)
-            shot = ARTIFACTS / f"{request.node.name}.png"
+            name = re.sub(r"[^A-Za-z0-9_.\[\]-]+", "-", request.node.name)
+            shot = ARTIFACTS / f"{name}.png"
             recorder.page.screenshot(path=str(shot), full_page=True)
             print(f"screenshot of the failing page: {shot}")
         context.close()

@@ -173,7 +173,9 @@ def open_in_voila(page: Any, url: str, name: str, shots: Path | None) -> SweepRe
     """Open a Voila page (the notebook already runs on the server) and check what shows."""
     report = SweepReport(name=name)
     started = time.monotonic()
-    page.goto(url)
+    # Voila streams the page while the notebook runs (minutes when the server has just started
+    # and is preheating every case), so the navigation itself gets a visitor's patience.
+    page.goto(url, timeout=300_000)
     # Voila shows the page once every cell has run; widgets then render in the browser.
     page.wait_for_selector(".jp-OutputArea-output, .jp-RenderedHTMLCommon", timeout=300_000)
     page.wait_for_load_state("networkidle")

@@ -33,7 +33,9 @@
           });
       }
       // vega-embed puts the spec's description on the chart's wrapper (role graphics-document)
-      const labelled = embed.querySelector('[role="graphics-document"][aria-label]') || svg;
+      // (on the .vega-embed element itself when the chart has no actions menu)
+      const labelled = (embed.matches('[aria-label]') ? embed : null)
+        || embed.querySelector('[role="graphics-document"][aria-label]') || svg;
       const label = labelled ? (labelled.getAttribute('aria-label') || '') : '';
       const title = svg ? Array.from(svg.querySelectorAll('.role-title text')).map(t => t.textContent).join(' ') : '';
       out.charts.push({renderer: svg ? 'svg' : (canvas ? 'canvas' : 'none'),
