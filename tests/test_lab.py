@@ -76,3 +76,28 @@ def test_free_port_is_really_free():
 def test_impossible_ports_are_refused(port):
     with pytest.raises(QilabError, match="not a valid port"):
         ports.check_port(port)
+
+
+def test_qilab_lab_loads_qilabs_prebuilt_jupyterlab_plugin(repo):
+    """The plugin that makes Run All wait for the kernel is found, enabled and complete."""
+    import re
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    launch = lab.lab_launch(port=0, open_browser=False)
+    assert str(paths.JUPYTER_DATA_DIR) in launch.env["JUPYTER_PATH"].split(":")
+    jupyter = Path(sys.executable).parent / "jupyter"
+    env = {**__import__("os").environ, **launch.env}
+    listing = subprocess.run(
+        [str(jupyter), "labextension", "list"], capture_output=True, text=True, env=env
+    )
+    text = re.sub(r"\x1b\[[0-9;]*m", "", listing.stdout + listing.stderr)
+    assert re.search(r"@qilab/lab-extension v\S+ enabled OK", text), text
+    built = paths.JUPYTER_DATA_DIR / "labextensions" / "@qilab" / "lab-extension"
+    entry = json.loads((built / "package.json").read_text())["jupyterlab"]["_build"]["load"]
+    assert (built / entry).is_file()
+    source = (repo / "qilab" / "labextension" / "src" / "index.js").read_text()
+    bundle = "".join(p.read_text() for p in (built / "static").glob("*.js"))
+    for plugin_id in re.findall(r"id: '(@qilab/lab-extension:[a-z-]+)'", source):
+        assert plugin_id in bundle, f"{plugin_id} is in src/ but not in the build: rebuild it"
