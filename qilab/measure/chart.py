@@ -5,7 +5,7 @@
   qicharts2), dotted where a frozen baseline is extended over later points;
 * limits as step lines (they step where the denominator changes);
 * points outside the limits in ``COLOURS["signal"]`` (MDC: improvement/concern colours), excluded
-  points muted, IHI shift/trend points highlighted;
+  points muted, points in an IHI or Provost & Murray rule signal highlighted;
 * part boundaries and the end of the baseline as light vertical rules; target line; annotations
   (PDSA cycles, notes) as labelled vertical rules;
 * the text description (``describe()``) in the spec's ``description`` so screen readers get it.
@@ -27,6 +27,7 @@ import pandas as pd
 from qilab.theme import COLOURS
 
 from . import mdc as mdc_rules
+from .control_rules import POINT_COLUMNS
 
 if TYPE_CHECKING:
     from .result import QicResult
@@ -207,9 +208,9 @@ def _chart_frame(res: QicResult, x_kind: str) -> pd.DataFrame:
             colour[kind == mdc_rules.IMPROVEMENT] = COLOURS["improvement"]
     else:
         highlight = d["sigma_signal"].to_numpy(dtype=bool)
-        if "shift_signal" in d:
-            highlight = highlight | d["shift_signal"].to_numpy(dtype=bool)
-            highlight = highlight | d["trend_signal"].to_numpy(dtype=bool)
+        for col in POINT_COLUMNS:  # IHI / Provost & Murray rule columns, where present
+            if col in d:
+                highlight = highlight | d[col].to_numpy(dtype=bool)
         colour[highlight] = COLOURS["signal"]
         shape[d["sigma_signal"].to_numpy(dtype=bool)] = "diamond"
     excluded = ~d["include"].to_numpy(dtype=bool)

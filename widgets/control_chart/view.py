@@ -222,10 +222,7 @@ class ControlChartExplorer(widgets.VBox):
     # ------------------------------------------------------------------- view
     def redraw(self) -> None:
         res = self.model.result
-        title = (
-            f"{CHARTS[self.model.settings.chart].split(' (')[0]}, "
-            f"{METHOD_NAMES[self.model.settings.method].split(' (')[0]}"
-        )
+        title = f"{CHARTS[self.model.settings.chart].split(' (')[0]}, {res.rule_set_name}"
         ylab = {"p": "Patients (%)", "c": "Count", "mr": "Moving range"}.get(
             self.model.settings.chart, "Value"
         )
