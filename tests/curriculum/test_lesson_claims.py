@@ -331,3 +331,58 @@ def test_funnel_plot_reading_follows_spiegelhalter_with_the_lessons_numbers() ->
     assert "three of them are among the six practices whose exposure fell by under 10 %" in text
     answer = prose(cell(PM_TASK.replace("practitioner", "advanced"), "q7_answer"))
     assert "φ about 16" in answer and "eight outside the limits" in answer
+
+
+def test_rule_sets_section_reads_its_own_comparison() -> None:
+    from qilab.widgets.control_chart import Explorer, ProcessSettings
+
+    code = cell(PM, "practitioner-measurement-rules-2")
+    assert "sepsis.iloc[96:]" in code
+    after = datasets.load("sepsis_antibiotics").iloc[96:]
+    res = {
+        m: qic("door_to_antibiotic_minutes", data=after, chart="i", method=m)
+        for m in ("ihi", "mdc", "anhoej")
+    }
+    assert len(after) == 133
+    for r in res.values():
+        assert r.summary["runs_signal"].iloc[0] and not r.data["sigma_signal"].any()
+    y, cl = res["anhoej"].data["y"].to_numpy(), res["anhoej"].data["cl"].to_numpy()
+    found = sorted(runs(y, cl), reverse=True)
+    assert found[0][0] == 19 and found[0][2] == -1  # 19 below
+    assert found[1][0] == 8 and found[1][2] == 1 and found[1][1] > found[0][1]  # later 8 above
+    assert int(res["anhoej"].summary["longest_run_max"].iloc[0]) == 10
+    pm = res["ihi"].data
+    assert pm["shift_signal"].sum() == 27  # both runs are shifts for Provost & Murray
+    assert set(res["mdc"].data["mdc_rule"]) >= {"7 Points Below CL", "7 Points Above CL"}
+    text = prose(cell(PM, "practitioner-measurement-rules-3"))
+    assert "run of 19 patients below the centre line" in text
+    assert "8 patients above" in text and "run longer than 10" in text
+
+    def verdict(method: str, **built_in: object) -> str:
+        settings = ProcessSettings(n_points=40, chart="i", method=method, **built_in)
+        return Explorer(seed=1, settings=settings).verdict()[0]
+
+    stable = {"pattern": "none"}
+    shift = {"pattern": "shift", "at": 21, "size": 1.5}
+    drift = {"pattern": "trend", "at": 11, "size": 3.0}
+    assert verdict("ihi", **stable) == "false alarm"
+    assert verdict("mdc", **stable) == verdict("anhoej", **stable) == "correctly quiet"
+    assert verdict("ihi", **shift) == verdict("mdc", **shift) == "true alarm"
+    assert verdict("anhoej", **shift) == "missed signal"
+    assert {verdict(m, **drift) for m in ("ihi", "mdc", "anhoej")} == {"true alarm"}
+    ihi_stable = Explorer(seed=1, settings=ProcessSettings(n_points=40, chart="i", method="ihi"))
+    ihi_stable.update(pattern="none")
+    fired = [r.rule for r in ihi_stable.rules_table().itertuples() if r.fired]
+    assert len(fired) == 1 and fired[0].startswith("Trend")
+    reading = prose(cell(PM, "practitioner-measurement-rules-5"))
+    assert "trend rule fires on the stable process (a false alarm)" in reading
+    assert "both catch the modest shift that Anhøj's rules miss" in reading
+    table = prose(cell(PM, "practitioner-measurement-rules-1"))
+    for fact in (
+        "8 or more in a row",
+        "6 in a row all increasing",
+        "2 of 3 in a row beyond 2σ",
+        "15 in a row within 1σ",
+        "7 in a row on one side of the mean",
+    ):
+        assert fact in table
