@@ -155,3 +155,28 @@ def test_funnel_accepts_99_8_and_3_sigma_limits_but_not_95_or_widened_limits() -
         )
     with pytest.raises(AssertionError):  # limits widened for over-dispersion: none outside
         check("advanced_measurement", "q3_check_outside", practices_outside=[])
+
+
+# ------------------------------------------------------------- practitioner_systems Q4: Pareto
+def test_pareto_by_contributory_factor_accepts_other_natural_forms() -> None:
+    from qilab import datasets
+
+    ulcers = datasets.load("pressure_ulcer_events")
+    counts = ulcers.groupby("contributory_factor", observed=True).size()
+    other = (
+        counts.sort_values(ascending=False)
+        .rename("events")
+        .rename_axis("factor")
+        .reset_index()
+        .assign(share=lambda d: d["events"] / d["events"].sum())
+    )
+    other["cumulative_pct"] = 100 * other["share"].cumsum()
+    check("practitioner_systems", "q4_check_pareto", pareto=other)
+    for value in (2, np.int64(2), 2.0):
+        check("practitioner_systems", "q4_check_half", factors_for_half=value)
+    with pytest.raises(AssertionError):  # the ward table the lesson warns against
+        by_ward = ulcers["ward"].value_counts().rename_axis("factor").reset_index(name="events")
+        by_ward["cumulative_pct"] = 100 * by_ward["events"].cumsum() / by_ward["events"].sum()
+        check("practitioner_systems", "q4_check_pareto", pareto=by_ward)
+    with pytest.raises(AssertionError):
+        check("practitioner_systems", "q4_check_half", factors_for_half=3)
