@@ -7,8 +7,9 @@ true alarm or a false one, and every silence either right or a missed signal –
 mistakes Shewhart charts balance (Shewhart 1931; Provost & Murray, *The Health Care Data
 Guide*, 2011).
 
-All chart statistics come from :func:`qilab.measure.qic` (Anhøj, IHI and Making Data Count
-rules); this module only generates data and turns the results into plain words.
+All chart statistics come from :func:`qilab.measure.qic` (Anhøj; IHI run-chart rules or,
+on control charts, Provost & Murray's rules; Making Data Count); this module only generates
+data and turns the results into plain words.
 
 The random draws are made once per seed as uniform numbers and transformed to the chosen
 distribution, so changing the pattern or its size keeps the same "luck": a learner sees the
