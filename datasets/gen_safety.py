@@ -95,6 +95,19 @@ ULCER_WARDS = (
 )
 ULCER_WARD_WEIGHTS = np.array([1.0, 1.2, 1.0, 0.9, 1.6, 1.3, 1.1, 1.4])
 ULCER_CATEGORIES = ("Category 3", "Category 4", "Unstageable")
+# The main contributory factor found by each incident review: categories after the SSKIN bundle
+# (Surface, Skin inspection, Keep moving, Incontinence and moisture, Nutrition) plus medical
+# devices and risk assessment; weights are illustrative, chosen so a few factors dominate.
+ULCER_FACTORS = (
+    "Repositioning not done as planned",
+    "Skin inspection missed or late",
+    "Pressure-redistributing surface not in place",
+    "Risk assessment not acted on",
+    "Moisture and incontinence care",
+    "Medical device pressure",
+    "Nutrition and hydration not addressed",
+)
+ULCER_FACTOR_WEIGHTS = np.array([3.0, 2.2, 1.2, 0.7, 0.8, 0.6, 0.5])
 
 
 def pressure_ulcer_events(rng: np.random.Generator) -> pd.DataFrame:
@@ -110,12 +123,16 @@ def pressure_ulcer_events(rng: np.random.Generator) -> pd.DataFrame:
     wards = rng.choice(len(ULCER_WARDS), size=n, p=ULCER_WARD_WEIGHTS / ULCER_WARD_WEIGHTS.sum())
     kinds = rng.choice(len(ULCER_CATEGORIES), size=n, p=[0.8, 0.12, 0.08])
     gaps = pd.Series(index).diff().dt.days.astype("Int64")
+    # drawn last, so the columns above are the same draws as before this column existed
+    weights = ULCER_FACTOR_WEIGHTS / ULCER_FACTOR_WEIGHTS.sum()
+    factors = rng.choice(len(ULCER_FACTORS), size=n, p=weights)
     return pd.DataFrame(
         {
             "event_date": index,
             "ward": [ULCER_WARDS[w] for w in wards],
             "category": [ULCER_CATEGORIES[k] for k in kinds],
             "days_since_previous": gaps,
+            "contributory_factor": [ULCER_FACTORS[f] for f in factors],
         }
     )
 

@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from qilab.measure.chart import rule_set_caption
+from qilab.measure.control_rules import POINT_COLUMNS
 from qilab.theme import CHART_WIDTH, COLOURS
 
 SOLID, DASHED, DOTTED = [1, 0], [6, 4], [2, 3]
@@ -41,10 +42,11 @@ def frames(res: Any) -> dict[str, pd.DataFrame]:
     d = res.data.reset_index(drop=True)
     n = len(d)
     sigma = _flag(d, "sigma_signal")
-    special = sigma | _flag(d, "shift_signal") | _flag(d, "trend_signal")
+    why = np.where(sigma, "outside the limits", "").astype(object)
+    for col, text in POINT_COLUMNS.items():  # rule labels come from the engine
+        why = np.where((why == "") & _flag(d, col), text, why).astype(object)
+    special = why != ""
     colour = np.where(special, COLOURS["signal"], COLOURS["data"]).astype(object)
-    why = np.where(sigma, "outside the limits", np.where(special, "part of a shift or trend", ""))
-    why = why.astype(object)
     if "point_type" in d:
         kinds = d["point_type"].astype(str).to_numpy()
         colour = np.array([_MDC_COLOURS.get(k, COLOURS["data"]) for k in kinds], dtype=object)

@@ -1,7 +1,8 @@
 """Measurement for improvement: run charts and SPC charts with the rules QI teams use.
 
 ``qic()`` reproduces qicharts2 0.8.1 (Anhøj) for run, I, MR, Xbar, S, T, P, P′, C, U, U′ and G
-charts, adds the IHI run chart rules and NHS England's Making Data Count rules, and returns a
+charts, adds the IHI run-chart rules, Provost & Murray's control-chart rules (``method="ihi"`` on a
+control chart) and NHS England's Making Data Count rules, and returns a
 :class:`QicResult` with ``data``, ``summary``, ``chart()`` and ``describe()``.
 
 This package is pure maths and chart specs: it imports no widgets, data sets or grading code.

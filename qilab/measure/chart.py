@@ -5,7 +5,7 @@
   qicharts2), dotted where a frozen baseline is extended over later points;
 * limits as step lines (they step where the denominator changes);
 * points outside the limits in ``COLOURS["signal"]`` (MDC: improvement/concern colours), excluded
-  points muted, IHI shift/trend points highlighted;
+  points muted, points in an IHI or Provost & Murray rule signal highlighted;
 * part boundaries and the end of the baseline as light vertical rules; target line; annotations
   (PDSA cycles, notes) as labelled vertical rules;
 * the text description (``describe()``) in the spec's ``description`` so screen readers get it;
@@ -35,6 +35,7 @@ import pandas as pd
 from qilab.theme import CHART_HEIGHT, CHART_WIDTH, COLOURS
 
 from . import mdc as mdc_rules
+from .control_rules import POINT_COLUMNS
 
 if TYPE_CHECKING:
     from .result import QicResult
@@ -228,9 +229,9 @@ def _chart_frame(res: QicResult, x_kind: str) -> pd.DataFrame:
             colour[kind == mdc_rules.IMPROVEMENT] = COLOURS["improvement"]
     else:
         highlight = d["sigma_signal"].to_numpy(dtype=bool)
-        if "shift_signal" in d:
-            highlight = highlight | d["shift_signal"].to_numpy(dtype=bool)
-            highlight = highlight | d["trend_signal"].to_numpy(dtype=bool)
+        for col in POINT_COLUMNS:  # IHI / Provost & Murray rule columns, where present
+            if col in d:
+                highlight = highlight | d[col].to_numpy(dtype=bool)
         colour[highlight] = COLOURS["signal"]
         shape[highlight] = "square"
         shape[d["sigma_signal"].to_numpy(dtype=bool)] = "diamond"
@@ -429,24 +430,33 @@ def rule_set_caption(res: QicResult) -> str:
     >>> rule_set_caption(qic(np.arange(24) % 5))
     'Anhøj rules: a run longer than 7 or fewer than 8 crossings of the median signals'
     """
+    from . import rulesets
+
+    name = rulesets.NAMES[res.rule_set]
     last = res.summary.iloc[-1]
     centre = "median" if res.chart_type == "run" else "centre line"
     limits = "" if res.chart_type == "run" else "; a point outside the 3σ limits"
-    if res.method == "mdc":
+    if res.rule_set == rulesets.MDC:
         return (
-            "Making Data Count rules: a point outside the limits; a run of 7 on one side of "
-            "the mean; a trend of 7 rising or falling; 2 of 3 points beyond 2σ on one side"
+            f"{name}: a point outside the limits; a run of 7 on one side of the mean; a trend "
+            "of 7 rising or falling; 2 of 3 points beyond 2σ on one side"
         )
-    if res.method == "ihi":
+    if res.rule_set == rulesets.IHI_RUN:
         return (
-            f"IHI run chart rules: a shift of 6 or more on one side of the {centre}; "
-            "a trend of 5 or more; too few or too many runs" + limits
+            f"{name}: a shift of 6 or more on one side of the median; a trend of 5 or more; "
+            "too few or too many runs"
+        )
+    if res.rule_set == rulesets.PROVOST_MURRAY:
+        return (
+            f"{name}: a point outside the 3σ limits; 8 or more in a row on one side of the "
+            "centre line; 6 rising or falling; 2 of 3 beyond 2σ on one side; 15 in a row "
+            "within 1σ"
         )
     run_max, crossings_min = last.get("longest_run_max"), last.get("n_crossings_min")
     if pd.isna(run_max) or pd.isna(crossings_min):
-        return f"Anhøj rules: too few points for a runs analysis{limits}"
+        return f"{name}: too few points for a runs analysis{limits}"
     return (
-        f"Anhøj rules: a run longer than {int(run_max)} or fewer than {int(crossings_min)} "
+        f"{name}: a run longer than {int(run_max)} or fewer than {int(crossings_min)} "
         f"crossings of the {centre} signals{limits}"
     )
 
@@ -481,7 +491,7 @@ def _legend_layer(res: QicResult, frame: pd.DataFrame) -> alt.Chart:
         if "diamond" in shapes:
             items.append(("Outside the limits", COLOURS["signal"], "diamond"))
         if "square" in shapes:
-            items.append(("Shift or trend", COLOURS["signal"], "square"))
+            items.append(("Shift, trend or other pattern", COLOURS["signal"], "square"))
     if d["runs_signal"].any() and res.method != "mdc":
         items.append(("Run signal (dashed centre line)", COLOURS["signal"], "stroke"))
     if not d["include"].all():

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from . import control_rules, rulesets
 from . import mdc as mdc_rules
 
 if TYPE_CHECKING:
@@ -134,10 +135,17 @@ def _runs_sentence(res: QicResult, row: pd.Series, g: pd.DataFrame) -> str:
     if res.method == "mdc" or pd.isna(row["n_useful"]) or row["n_useful"] == 0:
         return ""
     if res.labels.get("categorical") or res.chart_type == "mr":
+        if res.rule_set == rulesets.PROVOST_MURRAY:
+            return (
+                "Provost & Murray's control-chart rules: only the rule of a point outside the "
+                "limits applies to this chart (its order carries no time)."
+            )
         return "Runs analysis is not applied to this chart."
+    if res.rule_set == rulesets.PROVOST_MURRAY:
+        return _control_rules_sentence(row)
     lr, lr_max = int(row["longest_run"]), int(row["longest_run_max"])
     nc = int(row["n_crossings"])
-    if res.method == "ihi":
+    if res.rule_set == rulesets.IHI_RUN:
         parts = [
             f"The longest run on one side of the centre line is {lr} point{'s' if lr != 1 else ''} "
             f"(6 or more is a shift)",
@@ -165,20 +173,68 @@ def _runs_sentence(res: QicResult, row: pd.Series, g: pd.DataFrame) -> str:
             if row.get(key) is True
         ]
         verdict = (
-            "so the IHI rules find " + " and ".join(found)
+            "so the IHI run-chart rules find " + " and ".join(found)
             if found
-            else "so the IHI rules find no non-random pattern"
+            else "so the IHI run-chart rules find no non-random pattern"
         )
         return "; ".join(parts) + ", " + verdict + " (astronomical points are not assessed)."
     ncm = row["n_crossings_min"]
     s = (
-        f"The longest run on one side of the centre line is {lr} point{'s' if lr != 1 else ''} "
-        f"(more than {lr_max} would be unusual) and the data cross the centre line {nc} "
+        f"Anhøj rules: the longest run on one side of the centre line is {lr} "
+        f"point{'s' if lr != 1 else ''} (more than {lr_max} would be unusual) and the data "
+        f"cross the centre line {nc} "
         f"time{'s' if nc != 1 else ''} (fewer than {int(ncm)} would be unusual)"
     )
     if bool(row["runs_signal"]):
         return s + ", so the runs analysis signals non-random variation, such as a shift."
     return s + ", so the runs analysis finds no sign of non-random variation."
+
+
+def _control_rules_sentence(row: pd.Series) -> str:
+    """Provost & Murray's rules 2–5 for one part, with the numbers behind each verdict."""
+    lr = row["longest_run"]
+    parts = [
+        f"the longest run on one side of the centre line is {_count(lr)} "
+        f"({control_rules.SHIFT} or more is a shift)",
+        f"the longest trend is {_count(row['longest_trend'])} "
+        f"({control_rules.TREND} or more all going up or all going down is a trend)",
+    ]
+    if pd.isna(row.get("two_of_three")):
+        parts.append("the zone rules (2 of 3 beyond 2σ, 15 within 1σ) are not assessed")
+    else:
+        two = int(row["two_of_three_points"])
+        parts.append(
+            f"{two} point{'s' if two != 1 else ''} "
+            f"{'are' if two != 1 else 'is'} part of 2 of 3 consecutive points beyond 2σ on the "
+            f"same side"
+        )
+        parts.append(
+            f"the longest run within 1σ of the centre line is {_count(row['longest_inner_run'])} "
+            f"({control_rules.INNER} or more is too little variation for the limits)"
+        )
+    found = [
+        label
+        for key, label in (
+            ("shift", "a shift"),
+            ("trend", "a trend"),
+            ("two_of_three", "2 of 3 points beyond 2σ"),
+            ("inner_third", "15 or more points within 1σ"),
+        )
+        if row.get(key) is True
+    ]
+    verdict = (
+        "so they find " + " and ".join(found) + ", a sign of special cause variation"
+        if found
+        else "so they find no special cause pattern within the limits"
+    )
+    return "Provost & Murray's control-chart rules: " + "; ".join(parts) + ", " + verdict + "."
+
+
+def _count(value: Any) -> str:
+    if value is None or pd.isna(value):
+        return "not available"
+    v = int(value)
+    return f"{v} point{'s' if v != 1 else ''}"
 
 
 def _mdc_sentences(res: QicResult) -> list[str]:

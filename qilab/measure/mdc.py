@@ -34,6 +34,30 @@ SCREEN = 3.267
 RUN = 7  # points on one side of the mean
 TREND = 7  # points, i.e. 6 consecutive rises or falls
 
+#: The rule labels ``res.data["mdc_rule"]`` holds (NHSRplotthedots' wording), defined once:
+#: the explorer and lessons read them from here, so a label can never be misspelt elsewhere.
+ABOVE_UCL = "Above UCL"
+BELOW_LCL = "Below LCL"
+RUN_ABOVE = "7 Points Above CL"
+RUN_BELOW = "7 Points Below CL"
+TREND_UP = "7 Point Trend (Increasing)"
+TREND_DOWN = "7 Point Trend (Decreasing)"
+TWO_ABOVE = "2 in 3 Above CL"
+TWO_BELOW = "2 in 3 Below CL"
+COMMON_RULE = "Common Cause"
+
+#: Plain-language name of each special-cause rule label, in the order the explorer lists them.
+RULE_NAMES: dict[str, str] = {
+    ABOVE_UCL: "Point above the upper process limit",
+    BELOW_LCL: "Point below the lower process limit",
+    RUN_ABOVE: "Run of 7 points above the mean",
+    RUN_BELOW: "Run of 7 points below the mean",
+    TREND_UP: "Trend of 7 points going up",
+    TREND_DOWN: "Trend of 7 points going down",
+    TWO_ABOVE: "2 of 3 points close to the upper limit",
+    TWO_BELOW: "2 of 3 points close to the lower limit",
+}
+
 COMMON = "common_cause"
 IMPROVEMENT = "special_cause_improvement"
 CONCERN = "special_cause_concern"
@@ -179,12 +203,12 @@ def classify(y: np.ndarray, lim: MdcLimits, improvement: int) -> tuple[np.ndarra
     else:
         sdy = np.zeros(y.size)
 
-    side = np.where(rtm > 0, "Above", "Below")
-    rule = np.full(y.size, "Common Cause", dtype=object)
-    run_text = np.char.add(np.char.add("7 Points ", side), " CL")
-    two_text = np.char.add(np.char.add("2 in 3 ", side), " CL")
-    trend_text = np.where(sdy == 1, "7 Point Trend (Increasing)", "7 Point Trend (Decreasing)")
-    limit_text = np.where(rtm == 1, "Above UCL", "Below LCL")
+    high = rtm > 0
+    rule = np.full(y.size, COMMON_RULE, dtype=object)
+    run_text = np.where(high, RUN_ABOVE, RUN_BELOW)
+    two_text = np.where(high, TWO_ABOVE, TWO_BELOW)
+    trend_text = np.where(sdy == 1, TREND_UP, TREND_DOWN)
+    limit_text = np.where(rtm == 1, ABOVE_UCL, BELOW_LCL)
     rule = np.where(part_run, run_text, rule)
     rule = np.where(part_two, two_text, rule)
     rule = np.where(part_trend, trend_text, rule)

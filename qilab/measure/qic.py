@@ -14,6 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from . import control_rules, rulesets
 from . import mdc as mdc_rules
 from . import runs as runs_rules
 from ._validate import (
@@ -106,10 +107,15 @@ def qic(
         **0-based** positions of points left out of every calculation but still plotted (muted).
         Note this differs from qicharts2, whose ``exclude`` is 1-based.
     method : {"anhoej", "ihi", "mdc"}, default "anhoej"
-        Runs analysis: Anhøj rules (Anhøj & Olesen 2014); the IHI run chart rules (Perla,
-        Provost & Murray 2011: shift 6, trend 5, too few/many runs from their table); or NHS
-        England Making Data Count rules for XmR charts (process limits at 2.66 × mean moving
-        range, icons for variation and assurance).
+        The rule set. ``"anhoej"``: Anhøj rules on run and control charts, as qicharts2
+        (Anhøj & Olesen 2014). ``"ihi"``: the rules of *The Health Care Data Guide* – on a run
+        chart the IHI run-chart rules (Perla, Provost & Murray 2011: shift 6, trend 5, too
+        few/many runs from their table); on a control chart Provost & Murray's control-chart
+        rules (1 point outside the limits; 8 in a row on one side; 6 increasing or decreasing;
+        2 of 3 beyond 2σ on the same side; 15 in a row within 1σ; see
+        :mod:`qilab.measure.control_rules`). ``"mdc"``: NHS England Making Data Count rules
+        for XmR charts (process limits at 2.66 × mean moving range, icons for variation and
+        assurance). ``res.rule_set`` and ``describe()`` name the rule set applied.
     multiply : float, default 1
         Multiply y, centre line and limits, e.g. 100 for percentages or 10000 for rates per
         10 000 patient-days.
@@ -261,6 +267,7 @@ def qic(
     include[excluded] = False
     categorical = is_categorical(sub.x)
 
+    ruleset = rulesets.rule_set(chart_key, method_key)
     out = _compute_parts(
         sub, chart_key, method_key, part_no, baseline, include, categorical,
         screen_outliers, direction,
@@ -283,12 +290,13 @@ def qic(
 
     _warn_if_target_unscaled(sub.target, out["y"], float(multiply))
     frame = _frame(sub, out, sigma, part_no, baseline, include)
-    summary = _summary(frame, method_key)
+    summary = _summary(frame, ruleset)
     result = QicResult(
         data=frame,
         summary=summary,
         chart_type=chart_key,
         method=method_key,
+        rule_set=ruleset,
         multiply=float(multiply),
         improvement=direction,
         labels={
@@ -390,9 +398,14 @@ def _compute_parts(
         k: np.full(points, np.nan) for k in ("y", "cl", "lcl", "ucl", "lcl_95", "ucl_95")
     }
     out["per_part"] = []
-    if method_key == "ihi":
+    ruleset = rulesets.rule_set(chart_key, method_key)
+    if ruleset == rulesets.IHI_RUN:
         out["shift_signal"] = np.zeros(points, dtype=bool)
         out["trend_signal"] = np.zeros(points, dtype=bool)
+    if ruleset == rulesets.PROVOST_MURRAY:
+        for col in control_rules.POINT_COLUMNS:
+            out[col] = np.zeros(points, dtype=bool)
+        out["control_rules"] = []
     if method_key == "mdc":
         out["mdc_rule"] = np.full(points, None, dtype=object)
         out["point_type"] = np.full(points, None, dtype=object)
@@ -430,7 +443,9 @@ def _compute_parts(
                 out[key][sl] = getattr(res, key)
         out["y"][sl] = y_part
         inc = include[sl]
-        if method_key == "ihi":
+        if ruleset == rulesets.PROVOST_MURRAY:
+            ra = _control_rules(chart_key, out, sl, inc, categorical)
+        elif ruleset == rulesets.IHI_RUN:
             ra = runs_rules.ihi(y_part, out["cl"][sl], inc)
             out["shift_signal"][sl] = ra.shift_points
             out["trend_signal"][sl] = ra.trend_points
@@ -439,10 +454,45 @@ def _compute_parts(
         if method_key == "mdc":
             special = np.asarray(out["mdc_rule"][sl], dtype=str)
             ra.runs_signal = bool(
-                np.isin(special, ["Common Cause", "Above UCL", "Below LCL"], invert=True).any()
+                np.isin(
+                    special,
+                    [mdc_rules.COMMON_RULE, mdc_rules.ABOVE_UCL, mdc_rules.BELOW_LCL],
+                    invert=True,
+                ).any()
             )
         out["per_part"].append(ra)
     return out
+
+
+def _control_rules(
+    chart_key: str, out: dict[str, Any], sl: slice, inc: np.ndarray, categorical: bool
+) -> runs_rules.RunsResult:
+    """Provost & Murray's rules 2–5 for one part; fills the per-point columns in ``out``."""
+    y, cl = out["y"][sl], out["cl"][sl]
+    pm = control_rules.evaluate(
+        chart_key, y, cl, out["lcl"][sl], out["ucl"][sl], out["lcl_95"][sl], out["ucl_95"][sl],
+        inc, ordered=not categorical,
+    )  # fmt: skip
+    for col, mask in zip(
+        control_rules.POINT_COLUMNS,
+        (pm.shift_points, pm.trend_points, pm.two_of_three_points, pm.inner_third_points),
+        strict=True,
+    ):
+        out[col][sl] = mask
+    out["control_rules"].append(pm)
+    signs, n_obs = runs_rules.useful_signs(y, cl, inc)
+    return runs_rules.RunsResult(
+        n_obs=n_obs,
+        n_useful=int(signs.size),
+        longest_run=pm.longest_run,
+        longest_run_max=control_rules.SHIFT - 1,
+        n_crossings=pm.n_crossings,
+        n_crossings_min=None,
+        runs_signal=pm.signal,
+        longest_trend=pm.longest_trend,
+        shift=pm.shift,
+        trend=pm.trend,
+    )
 
 
 def _check_enough(chart_key: str, pin: PartInput, part: int) -> None:
@@ -476,6 +526,9 @@ RUNS_INT_COLUMNS = (
     "n_useful",
 )
 IHI_INT_COLUMNS = ("n_runs", "n_runs_min", "n_runs_max", "longest_trend")
+#: Provost & Murray control-chart rules: per-part numbers and verdicts (rule 1 is sigma_signal).
+PM_INT_COLUMNS = ("longest_trend", "longest_inner_run")
+PM_BOOL_COLUMNS = ("shift", "trend", "two_of_three", "inner_third")
 
 
 def _per_row(values: list[int | None], sizes: np.ndarray) -> pd.arrays.IntegerArray:
@@ -531,14 +584,24 @@ def _frame(
             frame[key] = pd.array(np.repeat(np.array(vals, dtype=object), sizes), dtype="boolean")
         frame["shift_signal"] = out["shift_signal"]
         frame["trend_signal"] = out["trend_signal"]
+    if "control_rules" in out:
+        pms = out["control_rules"]
+        for key in PM_INT_COLUMNS:
+            frame[key] = _per_row([getattr(r, key) for r in pms], sizes)
+        for key in PM_BOOL_COLUMNS:
+            vals = [getattr(r, key) for r in pms]
+            frame[key] = pd.array(np.repeat(np.array(vals, dtype=object), sizes), dtype="boolean")
+        for col in control_rules.POINT_COLUMNS:
+            frame[col] = out[col]
     if "mdc_rule" in out:
         frame["mdc_rule"] = out["mdc_rule"]
         frame["point_type"] = out["point_type"]
     return frame
 
 
-def _summary(frame: pd.DataFrame, method_key: str) -> pd.DataFrame:
-    """One row per part, as qicharts2's ``summary.qic`` (aLCL/aUCL are average limits)."""
+def _summary(frame: pd.DataFrame, ruleset: str) -> pd.DataFrame:
+    """One row per part, as qicharts2's ``summary.qic`` (aLCL/aUCL are average limits), then
+    the rule set's own verdicts and its name (``rule_set``)."""
     rows = []
     for k, g in frame.groupby("part", sort=True):
         first = g.iloc[0]
@@ -556,16 +619,22 @@ def _summary(frame: pd.DataFrame, method_key: str) -> pd.DataFrame:
             "a_ucl": _mean_or_nan(g["ucl"]),
             "sigma_signal": int(g["sigma_signal"].sum()),
         }
-        if method_key == "ihi":
+        if ruleset == rulesets.IHI_RUN:
             for key in (*IHI_INT_COLUMNS, "shift", "trend", "too_few_runs", "too_many_runs"):
                 row[key] = first[key]
             row["astronomical"] = "not assessed"
-        if method_key == "mdc":
+        if ruleset == rulesets.PROVOST_MURRAY:
+            for key in (*PM_INT_COLUMNS, *PM_BOOL_COLUMNS):
+                row[key] = first[key]
+            for col in control_rules.POINT_COLUMNS:
+                row[col.removesuffix("_signal") + "_points"] = int(g[col].sum())
+        if ruleset == rulesets.MDC:
             kinds = g["point_type"].astype(str)
             row["improvement_points"] = int((kinds == mdc_rules.IMPROVEMENT).sum())
             row["concern_points"] = int((kinds == mdc_rules.CONCERN).sum())
             row["neutral_points"] = int(kinds.str.startswith("special_cause_neutral").sum())
             row["common_cause_points"] = int((kinds == mdc_rules.COMMON).sum())
+        row["rule_set"] = ruleset
         rows.append(row)
     return pd.DataFrame(rows)
 

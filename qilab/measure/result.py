@@ -23,6 +23,9 @@ class QicResult:
         (qicharts2's ``summary.qic``), plus the method's extra verdicts.
     chart_type, method : str
         What was computed.
+    rule_set : str
+        The rule set applied (a key of :data:`qilab.measure.rulesets.NAMES`): ``method="ihi"``
+        gives ``"ihi_run"`` on a run chart and ``"provost_murray"`` on a control chart.
     variation, assurance : str or None
         Making Data Count icons (``method="mdc"`` only).
     """
@@ -31,6 +34,7 @@ class QicResult:
     summary: pd.DataFrame
     chart_type: str
     method: str
+    rule_set: str = "anhoej"
     multiply: float = 1
     improvement: int = 0
     variation: str | None = None
@@ -62,6 +66,13 @@ class QicResult:
     def signal(self) -> bool:
         """True if any part has a sigma signal or a runs signal."""
         return bool(self.data["sigma_signal"].any() or self.data["runs_signal"].any())
+
+    @property
+    def rule_set_name(self) -> str:
+        """The rule set's printed name, e.g. "Provost & Murray control-chart rules"."""
+        from .rulesets import NAMES
+
+        return NAMES[self.rule_set]
 
     def __repr__(self) -> str:
         parts = len(self.summary)

@@ -164,7 +164,11 @@ def test_every_chart_names_its_rule_set_with_the_thresholds_it_used(dated) -> No
     assert f"longer than {int(last['longest_run_max'])}" in subtitle
     assert f"fewer than {int(last['n_crossings_min'])} crossings of the median" in subtitle
     ihi = " ".join(_spec(qic("infections", data=dated, method="ihi").chart())["title"]["subtitle"])
-    assert "shift of 6" in ihi and "trend of 5" in ihi
+    assert ihi.startswith("IHI run-chart rules") and "shift of 6" in ihi and "trend of 5" in ihi
+    pm = qic("infections", data=dated, chart="c", method="ihi").chart()
+    provost = " ".join(_spec(pm)["title"]["subtitle"])
+    assert provost.startswith("Provost & Murray control-chart rules")
+    assert "8 or more in a row" in provost and "15 in a row within 1σ" in provost
     mdc = qic("infections", data=dated, chart="i", method="mdc")
     assert "Making Data Count" in " ".join(_spec(mdc.chart())["title"]["subtitle"])
     control = " ".join(_spec(qic("infections", data=dated, chart="c").chart())["title"]["subtitle"])

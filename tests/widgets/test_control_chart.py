@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+
 import numpy as np
 import pytest
 from qilab.widgets.control_chart import (
@@ -63,7 +65,12 @@ def test_rules_table_names_each_rule_with_its_numbers():
     assert {"Point outside the control limits", "Unusually long run on one side"} <= set(
         table["rule"]
     )
-    ex.update(method="ihi")
+    ex.update(method="ihi")  # on a control chart: Provost & Murray's rules
+    rules = list(ex.rules_table()["rule"])
+    assert any(r.startswith("Shift: 8 or more") for r in rules)
+    assert any(r.startswith("Near a limit: 2 of 3") for r in rules)
+    assert any(r.startswith("Hugging the centre line: 15") for r in rules)
+    ex.update(chart="run")  # on a run chart: the IHI run-chart rules
     assert any(r.startswith("Shift: 6 or more") for r in ex.rules_table()["rule"])
     if "mdc" in available_methods():
         ex.update(method="mdc")
@@ -104,8 +111,12 @@ def test_learner_switches_rules_chart_type_and_freezes_a_baseline(no_error):
     app = ControlChartExplorer(seed=2)
     app.method.value = "ihi"
     no_error(app)
-    assert "IHI" in app.chart.spec["title"] or "IHI" in str(app.chart.spec.get("title"))
-    assert "Shift: 6 or more" in app.rules.value
+    assert "Provost & Murray control-chart rules" in str(app.chart.spec.get("title"))
+    assert "Shift: 8 or more" in app.rules.value
+    assert "Provost &amp; Murray" in app.chart.description or "Provost & Murray" in str(
+        app.chart.description
+    )
+
     app.chart_type.value = "p"
     no_error(app)
     assert "mdc" not in [v for _, v in app.method.options]
@@ -136,3 +147,53 @@ def test_impossible_level_shows_a_message_not_a_traceback():
     assert "average count" in app.message.text
     app.level.value = 10
     assert app.message.text == ""
+
+
+def _engine_trend(ex: Explorer) -> bool:
+    """Did the engine itself find a trend (read from res.data, not from the explorer)?"""
+    d = ex.result.data
+    if "mdc_rule" in d:
+        return bool(d["mdc_rule"].astype(str).str.contains("Trend").any())
+    return bool(d["trend_signal"].any())
+
+
+TREND_AT = 22  # a steep trend over the last 9 of 30 points
+
+
+@pytest.mark.parametrize("method", ["mdc", "ihi"])
+def test_the_trend_row_fires_exactly_when_the_engines_trend_fires(method):
+    """The explorer's trend row once looked for a label the engine never writes; now both read
+    the labels from one definition, so the row and the engine agree on every process."""
+    if method not in available_methods():
+        pytest.skip("Making Data Count rules are not installed")
+    fired = 0
+    for seed, size in itertools.product(range(6), (0.0, 5.0, 40.0)):
+        settings = ProcessSettings(pattern="trend", at=TREND_AT, size=size, method=method)
+        ex = Explorer(seed=seed, settings=settings)
+        table = ex.rules_table()
+        trend_rows = table[table["rule"].str.contains("Trend")]
+        assert len(trend_rows) >= 1
+        row_fired = bool(trend_rows["fired"].any())
+        assert row_fired == _engine_trend(ex), (seed, size, table)
+        fired += row_fired
+        if row_fired:
+            assert any("Trend" in e for e in ex.explanations())
+    assert fired >= 3  # the comparison covered charts where the trend really fired
+
+
+def test_a_trend_the_engine_marks_is_shown_as_a_trend_on_the_chart(no_error):
+    settings = ProcessSettings(pattern="trend", at=TREND_AT, size=5.0, method="ihi")
+    seed = next(s for s in range(60) if _engine_trend(Explorer(seed=s, settings=settings)))
+    app = ControlChartExplorer(seed=seed)
+    app.method.value = "ihi"
+    app.pattern.value = "trend"
+    app.at.value = TREND_AT
+    app.size.value = 5.0
+    no_error(app)
+    d = app.model.result.data
+    assert d["trend_signal"].any()
+    rows = max(datasets(app.chart.spec), key=len)
+    why = {r["x"]: r.get("signal") for r in rows if r.get("x") is not None}
+    for x in d.loc[d["trend_signal"] & ~d["sigma_signal"] & ~d["shift_signal"], "x"]:
+        assert why[x] == "part of a trend"
+    assert "Trend: 6 consecutive points" in app.rules.value

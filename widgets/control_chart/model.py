@@ -7,8 +7,9 @@ true alarm or a false one, and every silence either right or a missed signal –
 mistakes Shewhart charts balance (Shewhart 1931; Provost & Murray, *The Health Care Data
 Guide*, 2011).
 
-All chart statistics come from :func:`qilab.measure.qic` (Anhøj, IHI and Making Data Count
-rules); this module only generates data and turns the results into plain words.
+All chart statistics come from :func:`qilab.measure.qic` (Anhøj; IHI run-chart rules or,
+on control charts, Provost & Murray's rules; Making Data Count); this module only generates
+data and turns the results into plain words.
 
 The random draws are made once per seed as uniform numbers and transformed to the chosen
 distribution, so changing the pattern or its size keeps the same "luck": a learner sees the
@@ -25,7 +26,8 @@ import pandas as pd
 from scipy import stats
 
 from qilab.errors import QilabError
-from qilab.measure import qic
+from qilab.measure import control_rules, qic
+from qilab.measure import mdc as mdc_rules
 from qilab.measure.result import QicResult
 
 CHARTS: dict[str, str] = {
@@ -43,7 +45,7 @@ PATTERNS: dict[str, str] = {
 }
 METHOD_NAMES: dict[str, str] = {
     "anhoej": "Anhøj rules (qicharts2 default)",
-    "ihi": "IHI run chart rules",
+    "ihi": "IHI rules (run chart) / Provost & Murray (control chart)",
     "mdc": "Making Data Count (NHS England)",
 }
 #: Charts on which Making Data Count rules apply (they are defined for XmR and run charts).
@@ -218,20 +220,11 @@ class Explorer:
         has_limits = bool(d["ucl"].notna().any())
         if s.method == "mdc":
             counts = d["mdc_rule"].dropna().value_counts() if "mdc_rule" in d else pd.Series()
-            for rule in (
-                "Above UCL",
-                "Below LCL",
-                "7 Points Above CL",
-                "7 Points Below CL",
-                "7 Points Increasing",
-                "7 Points Decreasing",
-                "2 in 3 Above CL",
-                "2 in 3 Below CL",
-            ):
-                hits = int(sum(v for k, v in counts.items() if str(k).lower() == rule.lower()))
+            for rule, name in mdc_rules.RULE_NAMES.items():  # the engine's labels, not copies
+                hits = int(counts.get(rule, 0))
                 rows.append(
                     {
-                        "rule": _mdc_name(rule),
+                        "rule": name,
                         "fired": hits > 0,
                         "detail": f"{hits} point{'s' if hits != 1 else ''} flagged",
                     }
@@ -249,7 +242,9 @@ class Explorer:
             )
         for part in summ.itertuples():
             label = "" if len(summ) == 1 else f" (part {part.part})"
-            if s.method == "ihi":
+            if self.result.rule_set == "provost_murray":
+                rows += _provost_murray_rows(part._asdict(), label)
+            elif s.method == "ihi":
                 rows += [
                     {
                         "rule": f"Shift: 6 or more points on one side{label}",
@@ -338,23 +333,50 @@ def _fmt(v: float) -> str:
     return f"{v:.3g}" if np.isfinite(v) else "–"
 
 
-def _mdc_name(rule: str) -> str:
-    names = {
-        "Above UCL": "Point above the upper process limit",
-        "Below LCL": "Point below the lower process limit",
-        "7 Points Above CL": "Run of 7 points above the mean",
-        "7 Points Below CL": "Run of 7 points below the mean",
-        "7 Points Increasing": "Trend of 7 points going up",
-        "7 Points Decreasing": "Trend of 7 points going down",
-        "2 in 3 Above CL": "2 of 3 points close to the upper limit",
-        "2 in 3 Below CL": "2 of 3 points close to the lower limit",
-    }
-    return names.get(rule, rule)
+def _provost_murray_rows(part: dict[str, object], label: str) -> list[dict[str, object]]:
+    """Rules 2–5 of Provost & Murray for one part, worded from the engine's definitions."""
+    text = control_rules.RULE_TEXT
+
+    def count(key: str) -> str:
+        value = part[key]
+        return "–" if value is None or pd.isna(value) else str(int(value))  # type: ignore[call-overload]
+
+    rows: list[dict[str, object]] = [
+        {
+            "rule": f"Shift: {text['shift']}{label}",
+            "fired": bool(part["shift"]),
+            "detail": f"longest run {count('longest_run')}",
+        },
+        {
+            "rule": f"Trend: {text['trend']}{label}",
+            "fired": bool(part["trend"]),
+            "detail": f"longest trend {count('longest_trend')}",
+        },
+    ]
+    if not pd.isna(part["two_of_three"]):  # type: ignore[call-overload]
+        rows += [
+            {
+                "rule": f"Near a limit: {text['two_of_three']}{label}",
+                "fired": bool(part["two_of_three"]),
+                "detail": f"{count('two_of_three_points')} points flagged",
+            },
+            {
+                "rule": f"Hugging the centre line: {text['inner_third']}{label}",
+                "fired": bool(part["inner_third"]),
+                "detail": f"longest run within 1σ {count('longest_inner_run')}",
+            },
+        ]
+    return rows
 
 
 def _why(rule: str) -> str:
     r = rule.lower()
-    if "close to" in r:
+    if "hugging" in r:
+        return (
+            "Points staying this close to the centre line vary less than the limits expect: "
+            "often the limits came from mixed data or are out of date."
+        )
+    if "close to" in r or "near a limit" in r:
         return "Two of three points near a limit is unlikely if nothing has changed."
     if "outside" in r or "limit" in r:
         return "Points this far from the centre line are very unlikely by chance alone."

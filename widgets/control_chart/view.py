@@ -25,8 +25,8 @@ NOTICE = [
     "sudden changes; runs rules catch small, sustained ones.",
     "Move the shift later: with fewer points after it, it is easier to miss. Freeze a baseline "
     "before the shift and the change stands out against the old limits.",
-    "Switch rule sets: Anhøj, IHI and Making Data Count rules disagree at the margins because "
-    "they balance false alarms and missed signals differently.",
+    "Switch rule sets: Anhøj, Provost & Murray (IHI) and Making Data Count rules disagree at "
+    "the margins because they balance false alarms and missed signals differently.",
 ]
 SOURCE = (
     "Anhøj & Olesen, PLoS ONE 9(11), 2014; Perla, Provost & Murray, BMJ Qual Saf 20, 2011; "
@@ -222,10 +222,7 @@ class ControlChartExplorer(widgets.VBox):
     # ------------------------------------------------------------------- view
     def redraw(self) -> None:
         res = self.model.result
-        title = (
-            f"{CHARTS[self.model.settings.chart].split(' (')[0]}, "
-            f"{METHOD_NAMES[self.model.settings.method].split(' (')[0]}"
-        )
+        title = f"{CHARTS[self.model.settings.chart].split(' (')[0]}, {res.rule_set_name}"
         ylab = {"p": "Patients (%)", "c": "Count", "mr": "Moving range"}.get(
             self.model.settings.chart, "Value"
         )
