@@ -35,4 +35,9 @@ def setup_notebook() -> None:
 # Inside a kernel (JupyterLab, Voila, nbclient) charts must never reach for a CDN, so importing
 # qilab is enough. The command line never imports ipykernel and stays quick to start.
 if "ipykernel" in sys.modules:
+    # jsonschema (which Altair imports) builds an IRI grammar with rfc3987_syntax when that is
+    # installed: 2 s of CPU at every kernel start. The Jupyter server needs it; a kernel never
+    # checks IRI formats, so in a kernel it is left out and a learner's first cell is quicker.
+    if "jsonschema" not in sys.modules:
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
     setup_notebook()

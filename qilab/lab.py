@@ -159,6 +159,8 @@ def lab_launch(
     env = {
         "JUPYTER_CONFIG_PATH": config_path,
         "JUPYTER_PATH": data_path,
+        # Kernels import the course while they start, not when the learner clicks Run All.
+        "PYTHONSTARTUP": str(JUPYTER_CONFIG_DIR / "kernel_startup.py"),
         "QILAB_ROOT": str(root),
         # nbgrader runs helper programs (alembic) by name: find this environment's first.
         "PATH": os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")]),

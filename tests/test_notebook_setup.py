@@ -78,3 +78,27 @@ def test_charts_render_offline_as_svg_with_an_offline_menu(kernel) -> None:
     text = "".join(o.get("text", "") for o in outputs)
     assert text.startswith("jupyter") and "'renderer': 'svg'" in text
     assert "'editor': False" in text and text.strip().endswith("True")
+
+
+def test_a_qilab_lab_kernel_starts_with_the_course_already_imported() -> None:
+    """Kernels started by `qilab lab` import QI Lab while starting, so Run All is quick."""
+    import os
+
+    from qilab.lab import lab_launch
+
+    env = {**os.environ, **lab_launch(port=0, open_browser=False).env}
+    manager, client = start_new_kernel(kernel_name="python3", env=env)
+    try:
+        _, outputs = run(
+            client,
+            "import sys\nprint(sorted(m for m in ('qilab.measure', 'altair', 'pandas') "
+            "if m in sys.modules), 'rfc3987_syntax' in sys.modules and "
+            "sys.modules['rfc3987_syntax'] is not None)",
+        )
+        text = "".join(o.get("text", "") for o in outputs)
+        assert text.strip() == "['altair', 'pandas', 'qilab.measure'] False", text
+        reply, _ = run(client, "import altair as alt\nalt.Chart().mark_point().to_dict()")
+        assert reply["status"] == "ok"  # Altair still validates specs without the IRI grammar
+    finally:
+        client.stop_channels()
+        manager.shutdown_kernel(now=True)
