@@ -190,6 +190,12 @@ def test_levels_count_every_module_of_the_level_not_just_the_released_one(cohort
         "excused": 0,
     }
     assert "Foundation: 0 learner(s) completed every module" in str(cohort["report"])
+    from qilab.grading.report import level_summary
+
+    row = level_summary(cohort["report"].data).set_index("level").loc["Foundation"]
+    # marked evidence: .3 12 of 14, .4 16 of 21, .5 9 of 12 (pending's reflection left out)
+    assert row["attainment (%)"] == round(100 * 37 / 47, 1)
+    assert row["modules released"] == "1 of 4" and row["learners who completed it"] == 0
 
 
 def test_attainment_by_outcome_leaves_out_answers_awaiting_a_tutor(cohort):
@@ -450,3 +456,30 @@ def test_releasing_again_keeps_the_due_date(cohort, tmp_path):
         assert gb.find_assignment(A).duedate == DUE
     data = cohort_data(course, cohort["manifest"], now=NOW)
     assert data.status.set_index("learner").loc["late", "late_by"] == pd.Timedelta(hours=36)
+
+
+def test_release_due_and_export_on_the_command_line(cohort, tmp_path):
+    copy = tmp_path / "copy"
+    shutil.copytree(cohort["course"].root, copy)
+    shutil.copy(cohort["manifest"], tmp_path / "escalator.yaml")
+
+    def qilab(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [QILAB, "course", *args, "-C", str(copy)], capture_output=True, text=True, timeout=120
+        )
+
+    done = qilab("release", A, "--due", "2025-03-11 09:30", "--no-exchange")
+    assert done.returncode == 0, done.stderr
+    assert f"Due 11 Mar 2025 09:30 UTC: {A}" in done.stdout
+    with Course.open(copy).gradebook() as gb:
+        assert gb.find_assignment(A).duedate == datetime(2025, 3, 11, 9, 30)
+
+    done = qilab("export", "moodle-worksheet", A)
+    assert done.returncode == 2
+    lines = [line for line in done.stderr.splitlines() if line.strip()]
+    assert len(lines) == 1 and "needs the assignment and --worksheet" in lines[0], done.stderr
+    done = qilab("export", "canvas", "--manifest", str(tmp_path / "escalator.yaml"))
+    assert done.returncode == 0, done.stderr
+    assert "not exported (provisional: written answers awaiting a tutor): pending" in done.stdout
+    _, grades = gradefiles.read_canvas(copy / "report" / "canvas_gradebook.csv")
+    assert sorted(grades) == sorted(final_percent())
