@@ -114,6 +114,15 @@ def cohort_data(
         (row.learner, row.assignment): _naive_utc(row.timestamp)
         for row in book.submitted.itertuples()
     }
+    # an extension granted in nbgrader itself (the Formgrader, `gb.grant_extension`) counts too
+    for row in book.submitted.itertuples():
+        granted = row.extension
+        due = dues.get(row.assignment)
+        if due is not None and granted is not None and not pd.isna(granted):
+            until = due + pd.Timedelta(granted).to_pytimedelta()
+            known = deadlines.extension(row.assignment, row.learner)
+            if known is None or until > known:
+                deadlines.extensions[(row.assignment, row.learner)] = until
     standings = {
         learner: evaluate(manifest, learner, marks.get(learner, {}))
         for learner in book.learners["learner"]

@@ -82,6 +82,25 @@ def _fmt(value: float) -> str:
     return f"{value:.2f}"
 
 
+#: A cell starting with one of these is a formula to Excel and LibreOffice ("CSV injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_text(value: object) -> str:
+    """Text for a CSV a person opens in a spreadsheet: never read as a formula.
+
+    A roster name such as ``=HYPERLINK("http://…")`` would run as a formula when a tutor opens
+    the file in Excel; a leading apostrophe makes it plain text (OWASP's advice).
+
+    Examples
+    --------
+    >>> safe_text('=HYPERLINK("http://x")'), safe_text("Dr Aisha Khan")
+    ('\'=HYPERLINK("http://x")', 'Dr Aisha Khan')
+    """
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_START) else text
+
+
 # -- Canvas -----------------------------------------------------------------------------------
 def canvas_gradebook(data: CohortData, path: Path) -> Path:
     """Canvas's gradebook import CSV (percent, Points Possible 100); final marks only."""
@@ -98,7 +117,7 @@ def canvas_gradebook(data: CohortData, path: Path) -> Path:
             student = ", ".join(p for p in (person.last_name, person.first_name) if p)
             out.writerow(
                 [
-                    student or person.learner,
+                    safe_text(student or person.learner),
                     "",
                     person.learner,
                     person.email,
@@ -151,10 +170,13 @@ def moodle_gradebook(data: CohortData, path: Path, key: str = "email") -> Path:
             if mine.empty:
                 continue
             ident = person.email if key == "email" else person.learner
-            row = [ident, person.first_name, person.last_name]
+            row = [ident, safe_text(person.first_name), safe_text(person.last_name)]
             for assignment in data.assignments:
                 if assignment in mine.index:
-                    row += [_fmt(mine.loc[assignment, "percent"]), mine.loc[assignment, "feedback"]]
+                    row += [
+                        _fmt(mine.loc[assignment, "percent"]),
+                        safe_text(mine.loc[assignment, "feedback"]),
+                    ]
                 else:
                     row += ["", ""]
             out.writerow(row)
@@ -266,7 +288,7 @@ def moodle_worksheet(
         maximum = float(row.get("Maximum grade") or 100)
         row["Grade"] = _fmt(mark.percent / 100 * maximum)
         if WORKSHEET_FEEDBACK in columns:
-            row[WORKSHEET_FEEDBACK] = mark.feedback
+            row[WORKSHEET_FEEDBACK] = safe_text(mark.feedback)
         report.filled.append(mark.learner)
     report.not_in_worksheet = sorted(
         row.learner for email, row in by_email.items() if email not in seen

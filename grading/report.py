@@ -50,7 +50,7 @@ from .cohort import (
     level_title,
 )
 from .course import Course, assignment_sort_key, quiet_nbgrader
-from .gradefiles import canvas_gradebook, moodle_gradebook
+from .gradefiles import canvas_gradebook, moodle_gradebook, safe_text
 from .outcomes import LEVEL_TITLES, level_of
 
 __all__ = ["CohortData", "CourseReport", "build_report", "cohort_data", "marks_run_chart"]
@@ -370,6 +370,8 @@ def grades_csv(data: CohortData, path: Path) -> Path:
     """Wide table: learner details, then percent and status (final/provisional) per assignment."""
     learners = data.book.learners.set_index("learner").sort_index()
     table = learners[["first_name", "last_name", "email"]].copy()
+    for column in ("first_name", "last_name"):
+        table[column] = table[column].map(safe_text)
     for assignment in data.assignments:
         mine = data.status[data.status["assignment"] == assignment].set_index("learner")
         table[f"{assignment} (%)"] = mine["percent"].round(1)
@@ -557,7 +559,9 @@ def build_report(
     report = CourseReport(folder, data=data)
     report.files["grades.csv"] = grades_csv(data, folder / "grades.csv")
     report.files["nbgrader_grades.csv"] = _nbgrader_export(course, folder / "nbgrader_grades.csv")
-    data.behind.to_csv(folder / "behind.csv", index=False)
+    data.behind.assign(name=data.behind["name"].map(safe_text)).to_csv(
+        folder / "behind.csv", index=False
+    )
     report.files["behind.csv"] = folder / "behind.csv"
     data.pending.to_csv(folder / "pending.csv", index=False)
     report.files["pending.csv"] = folder / "pending.csv"

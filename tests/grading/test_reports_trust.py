@@ -456,6 +456,10 @@ def test_releasing_again_keeps_the_due_date(cohort, tmp_path):
         assert gb.find_assignment(A).duedate == DUE
     data = cohort_data(course, cohort["manifest"], now=NOW)
     assert data.status.set_index("learner").loc["late", "late_by"] == pd.Timedelta(hours=36)
+    with course.gradebook() as gb:  # an extension granted in nbgrader itself counts too
+        gb.grant_extension(A, "late", days=2)
+    row = cohort_data(course, cohort["manifest"], now=NOW).status.set_index("learner").loc["late"]
+    assert not row["late"] and row["extended"] and row["due"] == datetime(2025, 3, 12, 17, 0)
 
 
 def test_release_due_and_export_on_the_command_line(cohort, tmp_path):
@@ -483,3 +487,27 @@ def test_release_due_and_export_on_the_command_line(cohort, tmp_path):
     assert "not exported (provisional: written answers awaiting a tutor): pending" in done.stdout
     _, grades = gradefiles.read_canvas(copy / "report" / "canvas_gradebook.csv")
     assert sorted(grades) == sorted(final_percent())
+
+
+def test_a_hostile_name_is_shown_as_text_and_never_runs_as_html_or_a_formula(cohort, tmp_path):
+    """Attack: roster names that are markup (the report is HTML) or spreadsheet formulas (the
+    CSVs are opened in Excel). Both must arrive as inert text; grades must not change."""
+    copy = tmp_path / "copy"
+    shutil.copytree(cohort["course"].root, copy)
+    course = Course.open(copy)
+    script = "<script>document.title='pwned'</script>"
+    formula = '=HYPERLINK("http://evil.example","Click")'
+    with course.gradebook() as gb:
+        gb.update_or_create_student("fail", first_name=script, last_name=formula)
+    report = build_report(course, manifest=cohort["manifest"], now=NOW)
+    page = (copy / "report" / "progress.html").read_text()
+    portfolio = (copy / "report" / "portfolio" / "fail.html").read_text()
+    for html_text in (page, portfolio):
+        assert script not in html_text
+        assert "&lt;script&gt;document.title=" in html_text
+    for name in ("grades.csv", "behind.csv", "canvas_gradebook.csv", "moodle_gradebook.csv"):
+        cells = [c for row in csv.reader((copy / "report" / name).open()) for c in row]
+        assert not any(c.startswith("=") for c in cells), name
+        if name != "behind.csv":  # there the name starts with the first name
+            assert any(c.startswith("'=HYPERLINK") for c in cells), name
+    assert report.data.status.set_index("learner").loc["fail", "percent"] == 0.0
