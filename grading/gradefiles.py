@@ -94,8 +94,8 @@ def safe_text(value: object) -> str:
 
     Examples
     --------
-    >>> safe_text('=HYPERLINK("http://x")'), safe_text("Dr Aisha Khan")
-    ('\'=HYPERLINK("http://x")', 'Dr Aisha Khan')
+    >>> print(safe_text('=HYPERLINK("http://x")'), "|", safe_text("Dr Aisha Khan"))
+    '=HYPERLINK("http://x") | Dr Aisha Khan
     """
     text = "" if value is None else str(value)
     return "'" + text if text.startswith(FORMULA_START) else text
