@@ -263,7 +263,7 @@ def _marks(url: str, label: str | None, learner: str, tags: Tags) -> dict:
 
 
 def status_text(m: ModuleResult) -> str:
-    """The status in words with the score, e.g. ``passed (75 %, final; pass mark 50 %)``."""
+    """The status in words with the score, e.g. ``passed (75 % final; pass mark 50 %)``."""
     if m.percent is None:
         return m.status
     late = (
