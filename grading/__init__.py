@@ -12,10 +12,12 @@ The workflow, one function per step (``qilab course …`` on the command line)::
     build_report(course)
 
 Modules: :mod:`.course` (the course folder and its nbgrader config), :mod:`.roster`,
-:mod:`.release`, :mod:`.collect` and :mod:`.lms`, :mod:`.autograde` with :mod:`.execution`
-(worker processes) and :mod:`.integrity`, :mod:`.preprocessors` (the nbgrader preprocessors
-the course config names), :mod:`.feedback`, :mod:`.results`, :mod:`.outcomes`,
-:mod:`.report`, :mod:`.progress`, and :mod:`.synthetic` (a made-up cohort to practise on).
+:mod:`.release` with :mod:`.deadlines`, :mod:`.collect` and :mod:`.lms`, :mod:`.autograde`
+with :mod:`.execution` (worker processes) and :mod:`.integrity`, :mod:`.preprocessors` (the
+nbgrader preprocessors the course config names), :mod:`.feedback` with :mod:`.provisional`,
+:mod:`.pending`, :mod:`.results`, :mod:`.outcomes`, :mod:`.cohort` (every learner judged by
+:mod:`qilab.escalator.rules`), :mod:`.report`, :mod:`.gradefiles` (Moodle and Canvas),
+:mod:`.progress`, and :mod:`.synthetic` (a made-up cohort to practise on).
 
 The step functions are bound here by name; they share their names with the modules that
 hold them (``qilab.grading.autograde`` the module, ``autograde`` the function), so import them

@@ -47,7 +47,7 @@ AUTOGRADE_PREPROCESSORS = [
     "nbconvert.preprocessors.ClearMetadataPreprocessor",
     "nbgrader.preprocessors.LimitOutput",
     "nbgrader.preprocessors.SaveAutoGrades",
-    "nbgrader.preprocessors.AssignLatePenalties",
+    "qilab.grading.deadlines.LatePenalties",
     "nbgrader.preprocessors.CheckCellMetadata",
 ]
 FEEDBACK_PREPROCESSORS = [
@@ -90,9 +90,14 @@ c.GenerateFeedback.preprocessors = {feedback}
 c.QilabGrading.workers = 0
 c.QilabGrading.submission_timeout = {submission_timeout}  # seconds of wall clock, all cells
 c.QilabGrading.memory_limit_mb = {memory_limit_mb}  # address space of the learner's kernel
-# A module counts as completed at this percentage of its marks (curriculum/escalator.yaml may
-# set its own).
-c.QilabGrading.pass_mark = 50
+# Pass marks and outcome minimums live in curriculum/escalator.yaml, the one place both the
+# reports and `qilab progress` read them (c.QilabGrading.pass_mark is no longer used).
+
+# Late work (`qilab course release --due`, `qilab course extend`): this share of a notebook's
+# marks comes off per day, or part of a day, late, up to max_percent. 0 = no penalty.
+c.LatePenalties.plugin_class = "qilab.grading.deadlines.LatePenalty"
+c.LatePenalty.percent_per_day = 0
+c.LatePenalty.max_percent = 100
 """
 
 
@@ -331,9 +336,9 @@ def _qilab_grading_class() -> type:
         memory_limit_mb = Integer(
             2048, help="address-space cap of a learner's kernel, in MiB (0 = none)"
         ).tag(config=True)
-        pass_mark = Float(50.0, help="percentage of an assignment's marks that completes it").tag(
-            config=True
-        )
+        pass_mark = Float(
+            50.0, help="no longer used: pass marks live in curriculum/escalator.yaml"
+        ).tag(config=True)
 
     return QilabGrading
 

@@ -24,6 +24,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .course import Course, CourseError, quiet_nbgrader
 from .preprocessors import is_graded_test
+from .provisional import label_page, pending_cells
 
 #: nbgrader's feedback template loads MathJax from a CDN, which NHS networks block: dropped.
 REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=[\"']https?://[^>]*>\s*</script>", re.I)
@@ -167,6 +168,7 @@ class FeedbackReport:
     withheld: list[str] = field(default_factory=list)
     not_released: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    held_back: list[str] = field(default_factory=list)  # written answers awaiting a tutor
 
     def __str__(self) -> str:
         lines = [f"Feedback: {len(self.pages)} page(s) written"]
@@ -176,6 +178,11 @@ class FeedbackReport:
             lines.append(
                 "  not released through the exchange (they did not submit through it; hand "
                 f"these pages out through your LMS): {', '.join(self.not_released)}"
+            )
+        if self.held_back:
+            lines.append(
+                "  held back until their written answers are marked (or use --provisional to "
+                f"send pages labelled provisional): {', '.join(self.held_back)}"
             )
         lines += [f"  WITHHELD {item}" for item in self.withheld]
         lines += [f"  error: {item}" for item in self.errors]
@@ -226,12 +233,14 @@ def generate_feedback(
     assignment: str,
     learners: list[str] | None = None,
     release: bool = True,
+    provisional: bool = False,
 ) -> FeedbackReport:
     """Write each learner's HTML feedback with nbgrader, check it, and release it.
 
     A page that still contains a hidden-test line (possible only if someone edits the
     course's config to drop :class:`PlainWordsFeedback`) is deleted and reported, never
-    released.
+    released. A learner with a written answer awaiting a tutor is held back, or, with
+    ``provisional``, gets a page labelled provisional (:mod:`.provisional`).
 
     Examples
     --------
@@ -251,6 +260,13 @@ def generate_feedback(
         raise CourseError(
             f"{', '.join(missing)} have no autograded {assignment}: autograde it first."
         )
+    pending = pending_cells(course, assignment)
+    if not provisional:
+        report.held_back = sorted(set(learners or graded) & set(pending))
+        if report.held_back:
+            learners = [who for who in (learners or graded) if who not in pending]
+            if not learners:
+                return report
     api = course.api()
     targets = learners or [None]
     with quiet_nbgrader():
@@ -266,6 +282,7 @@ def generate_feedback(
             continue
         raw = page.read_text(encoding="utf-8")
         offline = REMOTE_SCRIPT.sub("", raw)
+        offline = label_page(offline, pending.get(learner, []))
         if offline != raw:
             page.write_text(offline, encoding="utf-8")
         text = page_text(offline)

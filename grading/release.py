@@ -10,6 +10,7 @@ unless ``force`` is given.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from .course import LEVELS, Course, CourseError, quiet_nbgrader
@@ -56,6 +57,8 @@ class ReleaseReport:
     released: list[str] = field(default_factory=list)
     already_released: list[str] = field(default_factory=list)
     errors: list[str] = field(default_factory=list)
+    due: datetime | None = None
+    due_set: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         lines = []
@@ -70,6 +73,11 @@ class ReleaseReport:
             lines.append(f"Released to the exchange: {', '.join(self.released)}")
         if self.already_released:
             lines.append(f"Already in the exchange: {', '.join(self.already_released)}")
+        if self.due is not None and self.due_set:
+            lines.append(
+                f"Due {self.due:%d %b %Y %H:%M} UTC: {', '.join(self.due_set)} "
+                "(late work is shown in the report; extensions: `qilab course extend`)"
+            )
         lines += [f"error: {e}" for e in self.errors]
         return "\n".join(lines) or "Nothing to release."
 
@@ -85,6 +93,7 @@ def release(
     level: str | None = None,
     exchange: bool = True,
     force: bool = False,
+    due: datetime | None = None,
 ) -> ReleaseReport:
     """Generate the student versions and (optionally) put them in nbgrader's exchange.
 
@@ -92,8 +101,11 @@ def release(
     --------
     >>> print(release(Course.open("cohort"), level="foundation"))  # doctest: +SKIP
     Generated student versions: foundation_codesign, foundation_measurement, ...
+
+    ``due`` (naive UTC, see :func:`qilab.grading.deadlines.parse_when`) becomes nbgrader's
+    due date of every assignment named, already released or not.
     """
-    report = ReleaseReport()
+    report = ReleaseReport(due=due)
     api = course.api()
     for assignment in select_assignments(course, names, level):
         notebook_dir = course.root / "release" / assignment
@@ -106,6 +118,11 @@ def release(
                 report.errors.append(f"{assignment}: {_error(result)}")
                 continue
             report.generated.append(assignment)
+        if due is not None:
+            from .deadlines import set_due
+
+            set_due(course, [assignment], due)
+            report.due_set.append(assignment)
         if not exchange:
             continue
         outbound = course.exchange_root() / course.course_id / "outbound" / assignment

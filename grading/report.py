@@ -1,20 +1,28 @@
-"""The tutor's reports: grades for the LMS, a cohort progress page, portfolio evidence.
+"""The tutor's reports: grades for the LMS, a cohort progress page a lead can act on, portfolios.
 
 ``report/`` in the course folder receives:
 
-- ``grades.csv`` — one row per learner, one column per assignment (percent), ready for an LMS
-  gradebook import; and ``nbgrader_grades.csv``, nbgrader's own long-format export;
+- ``grades.csv`` — one row per learner: name, email, then for each assignment the percent and
+  its status (``final``, or ``provisional`` and what is awaiting a tutor);
+  ``nbgrader_grades.csv`` is nbgrader's own long-format export;
+- ``behind.csv`` — who to contact (no submission, overdue, not passed) with emails;
+- ``pending.csv`` — written answers waiting for a tutor, by assignment and learner;
 - ``progress.html`` — one self-contained page (the Vega JavaScript is embedded from
-  vl-convert, so it opens offline on an NHS PC): completion by module, score distributions,
-  the questions most learners miss, attainment by learning outcome and by escalator level,
-  who has completed which level, and every integrity finding;
-- ``outcomes.csv`` and ``portfolio/{learner}.html`` — attainment by learning outcome for each
-  learner, evidence a doctor can put in their training portfolio.
+  vl-convert, so it opens offline on an NHS PC): who is behind, completion by module, level
+  completion per learner, marks as run charts drawn with the course's own
+  :func:`qilab.measure.qic`, attainment by learning outcome, deadlines, and every integrity
+  finding;
+- ``outcomes.csv``, ``progression.csv`` and ``portfolio/{learner}.html`` — evidence a doctor
+  can put in their training portfolio;
+- ``canvas_gradebook.csv`` and ``moodle_gradebook.csv`` — final marks for an LMS import
+  (:mod:`.gradefiles`).
+
+Every status comes from the escalator's one rule (:mod:`qilab.escalator.rules`), the same one
+``qilab progress`` applies: see :mod:`.cohort`.
 """
 
 from __future__ import annotations
 
-import html
 import json
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -23,51 +31,40 @@ from typing import Any
 
 import altair as alt
 import pandas as pd
+from jinja2 import Environment, PackageLoader, select_autoescape
+from markupsafe import Markup
 
 from qilab import theme
+from qilab.measure import qic
 
-from .course import Course, assignment_sort_key, quiet_nbgrader
-from .integrity import IntegrityRecord, load_records
-from .outcomes import (
-    LEVEL_TITLES,
-    Curriculum,
-    attainment,
-    default_manifest,
-    level_of,
-    load_curriculum,
-    outcome_tags,
+from .cohort import (
+    COMPLETED,
+    FINAL,
+    MISSING,
+    NOT_GRADED,
+    STATUS_ORDER,
+    WAITING,
+    CohortData,
+    cohort_data,
+    late_text,
+    level_title,
 )
-from .results import Gradebook, load_gradebook
+from .course import Course, assignment_sort_key, quiet_nbgrader
+from .gradefiles import canvas_gradebook, moodle_gradebook, safe_text
+from .outcomes import LEVEL_TITLES, level_of
 
-COMPLETED = "completed"
-AWAITING = "awaiting marking"
-BELOW = "below pass mark"
-NOT_GRADED = "not graded (see integrity)"
-WAITING = "submitted, not yet autograded"
-MISSING = "not submitted"
-STATUS_ORDER = [COMPLETED, AWAITING, BELOW, WAITING, NOT_GRADED, MISSING]
+__all__ = ["CohortData", "CourseReport", "build_report", "cohort_data", "marks_run_chart"]
+
 STATUS_COLOURS = {
     COMPLETED: theme.COLOURS["target"],
-    AWAITING: theme.COLOURS["concern"],
-    BELOW: theme.COLOURS["signal"],
-    WAITING: theme.COLOURS["data"],
+    "prerequisites not complete": theme.COLOURS["data"],
+    "awaiting marking": theme.COLOURS["concern"],
+    "below outcome minimum": "#b35806",
+    "below pass mark": theme.COLOURS["signal"],
+    WAITING: "#9ecae1",
     NOT_GRADED: theme.COLOURS["annotation"],
     MISSING: theme.COLOURS["muted"],
 }
-
-
-@dataclass
-class CohortData:
-    """Everything the reports show, computed once."""
-
-    book: Gradebook
-    assignments: list[str]
-    status: pd.DataFrame  # learner, assignment, level, status, percent
-    attainment: pd.DataFrame  # learner, assignment, outcome, score, max_score, percent
-    levels: pd.DataFrame  # learner, level, completed (bool), modules_done, modules
-    missed: pd.DataFrame  # assignment, cell, kind, submissions, missed, percent_missed
-    records: list[IntegrityRecord]
-    curriculum: Curriculum
 
 
 @dataclass
@@ -81,83 +78,28 @@ class CourseReport:
     def __str__(self) -> str:
         lines = [f"Reports in {self.folder}:"]
         lines += [
-            f"  {name:<18} {path}" for name, path in self.files.items() if name != "portfolio"
+            f"  {name:<22} {path}" for name, path in self.files.items() if name != "portfolio"
         ]
         if "portfolio" in self.files:
-            lines.append(f"  {'portfolio pages':<18} {self.files['portfolio']}/")
+            lines.append(f"  {'portfolio pages':<22} {self.files['portfolio']}/")
         if self.data is not None:
-            done = self.data.levels[self.data.levels["completed"]]
-            for level in ("foundation", "practitioner", "advanced"):
-                count = int((done["level"] == level).sum())
-                if (self.data.levels["level"] == level).any():
-                    lines.append(f"  {LEVEL_TITLES[level]}: {count} learner(s) completed the level")
+            levels = self.data.levels
+            for level in self.data.manifest.levels:
+                count = int(levels[(levels["level"] == level.id) & levels["completed"]].shape[0])
+                lines.append(
+                    f"  {level.title}: {count} learner(s) completed every module of the level"
+                )
+            if len(self.data.behind):
+                lines.append(
+                    f"  behind: {self.data.behind['learner'].nunique()} learner(s) "
+                    "(report/behind.csv)"
+                )
+            if len(self.data.pending):
+                lines.append(
+                    f"  awaiting a tutor: {len(self.data.pending)} written answer(s) "
+                    "(`qilab course pending`)"
+                )
         return "\n".join(lines)
-
-
-def cohort_data(course: Course, manifest: str | Path | None = None) -> CohortData:
-    """Read the gradebook, integrity records and outcome tags into report tables."""
-    book = load_gradebook(course)
-    settings = course.settings()
-    curriculum = load_curriculum(manifest or default_manifest(), settings.pass_mark)
-    assignments = sorted(book.assignments["assignment"], key=assignment_sort_key)
-    records = load_records(course.root / "integrity")
-    failed = {(r.learner, r.assignment) for r in records if r.status == "not-graded"}
-    submissions = book.submissions().set_index(["learner", "assignment"])
-
-    rows = []
-    for learner in book.learners["learner"]:
-        for assignment in assignments:
-            percent = None
-            if (learner, assignment) in submissions.index:
-                sub = submissions.loc[(learner, assignment)]
-                percent = float(sub["percent"]) if pd.notna(sub["percent"]) else None
-                if bool(sub["needs_manual_grade"]):
-                    status = AWAITING
-                elif percent is not None and percent >= curriculum.pass_mark(assignment):
-                    status = COMPLETED
-                else:
-                    status = BELOW
-            elif (learner, assignment) in failed:
-                status = NOT_GRADED
-            elif (course.root / "submitted" / learner / assignment).is_dir():
-                status = WAITING
-            else:
-                status = MISSING
-            rows.append((learner, assignment, level_of(assignment), status, percent))
-    status = pd.DataFrame(rows, columns=["learner", "assignment", "level", "status", "percent"])
-    status["percent"] = pd.to_numeric(status["percent"]).astype(float)
-
-    level_rows = []
-    for (learner, level), group in status.dropna(subset=["level"]).groupby(["learner", "level"]):
-        done = int((group["status"] == COMPLETED).sum())
-        level_rows.append((learner, level, done == len(group), done, len(group)))
-    levels = pd.DataFrame(
-        level_rows, columns=["learner", "level", "completed", "modules_done", "modules"]
-    ).astype({"completed": bool})
-
-    graded = book.grades
-    missed = pd.DataFrame(
-        columns=["assignment", "cell", "kind", "submissions", "missed", "percent_missed"]
-    )
-    marked = graded[~graded["needs_manual_grade"]] if not graded.empty else graded
-    if not marked.empty:
-        marked = marked.assign(missed=marked["score"] < marked["max_score"])
-        missed = marked.groupby(["assignment", "cell", "kind"], as_index=False).agg(
-            submissions=("learner", "nunique"), missed=("missed", "sum")
-        )
-        missed["percent_missed"] = 100 * missed["missed"] / missed["submissions"]
-        missed = missed.sort_values(["percent_missed", "missed"], ascending=False)
-
-    return CohortData(
-        book=book,
-        assignments=assignments,
-        status=status,
-        attainment=attainment(graded, outcome_tags(course)),
-        levels=levels,
-        missed=missed,
-        records=records,
-        curriculum=curriculum,
-    )
 
 
 # -- charts -----------------------------------------------------------------------------------
@@ -193,9 +135,10 @@ def completion_chart(data: CohortData) -> alt.Chart:
 
 
 def distribution_chart(data: CohortData) -> alt.Chart:
-    scores = data.status.dropna(subset=["percent"])
+    scores = data.status[data.status["marks"] == FINAL].dropna(subset=["percent"])
+    scores = scores[["learner", "assignment", "percent"]]
     return (
-        alt.Chart(scores, title="Score distributions (percent of marks)")
+        alt.Chart(scores, title="Final marks (percent; provisional marks left out)")
         .mark_boxplot(extent="min-max", size=18)
         .encode(
             y=alt.Y("assignment:N", sort=data.assignments, title=None),
@@ -246,7 +189,7 @@ def level_chart(data: CohortData) -> alt.Chart:
         .agg(completed=("completed", "sum"), learners=("learner", "nunique"))
         .assign(title=lambda t: t["level"].map(LEVEL_TITLES))
     )
-    order = [LEVEL_TITLES[level] for level in ("foundation", "practitioner", "advanced")]
+    order = [level.title for level in data.manifest.levels]
     return (
         alt.Chart(done, title="Escalator progression: learners who completed each level")
         .mark_bar(color=theme.COLOURS["target"])
@@ -259,23 +202,73 @@ def level_chart(data: CohortData) -> alt.Chart:
     )
 
 
+def marks_in_order(data: CohortData, assignment: str) -> pd.DataFrame:
+    """Final marks for one assignment in the order the work arrived (submission time)."""
+    rows = data.status[
+        (data.status["assignment"] == assignment)
+        & (data.status["marks"] == FINAL)
+        & data.status["percent"].notna()
+    ]
+    rows = rows.assign(submitted=pd.to_datetime(rows["submitted"]))
+    return rows.sort_values(["submitted", "learner"], na_position="last").reset_index(drop=True)
+
+
+def marks_run_chart(data: CohortData, assignment: str) -> Any | None:
+    """A run chart (the course's own :func:`qilab.measure.qic`) of the final marks on one
+    assignment in the order work arrived: the measurement the course teaches, applied to the
+    course. ``None`` with fewer than two final marks."""
+    rows = marks_in_order(data, assignment)
+    if len(rows) < 2:
+        return None
+    return qic(
+        y=rows["percent"].round(1).tolist(),
+        chart="run",
+        title=f"{assignment}: final marks in the order work arrived",
+        ylab="score (%)",
+        xlab="submission (1 = first in)",
+    )
+
+
+# -- tables -----------------------------------------------------------------------------------
 def outcome_summary(data: CohortData) -> pd.DataFrame:
     """Cohort attainment per outcome: mean over learners with marked evidence."""
-    table = data.attainment.groupby(["assignment", "outcome"], as_index=False).agg(
-        percent=("percent", "mean"), learners=("learner", "nunique")
+    columns = [
+        "assignment",
+        "outcome",
+        "percent",
+        "learners",
+        "minimum",
+        "below_minimum",
+        "level",
+        "level_title",
+        "text",
+    ]
+    if data.attainment.empty:
+        return pd.DataFrame(columns=columns)
+    marked = data.attainment.assign(
+        below=data.attainment["minimum"].notna()
+        & (data.attainment["percent"] < data.attainment["minimum"])
     )
+    table = marked.groupby(["assignment", "outcome"], as_index=False).agg(
+        percent=("percent", "mean"),
+        learners=("learner", "nunique"),
+        minimum=("minimum", "first"),
+        below_minimum=("below", "sum"),
+    )
+    texts = {o.id: o.text for m in data.manifest.modules for o in m.outcomes}
     table["level"] = table["assignment"].map(level_of)
-    table["level_title"] = table["level"].map(LEVEL_TITLES).fillna("other")
-    table["text"] = table["outcome"].map(data.curriculum.outcome_text).fillna("")
-    return table.sort_values(
+    table["level_title"] = table["level"].map(level_title)
+    table["text"] = table["outcome"].map(texts).fillna("")
+    table = table.sort_values(
         "outcome", key=lambda s: s.map(lambda o: (assignment_sort_key(o.rsplit(".", 1)[0]), o))
     )
+    return table[columns]
 
 
 def progression_table(data: CohortData) -> pd.DataFrame:
-    """One row per learner: modules completed at each level, and whether the level is done."""
+    """One row per learner (id and name): modules complete out of every module of each level."""
     if data.levels.empty:
-        return pd.DataFrame(columns=["learner"])
+        return pd.DataFrame(columns=["learner", "name"])
     table = data.levels.assign(
         shown=[
             f"✔ completed ({row.modules_done}/{row.modules})"
@@ -283,29 +276,78 @@ def progression_table(data: CohortData) -> pd.DataFrame:
             else f"{row.modules_done}/{row.modules} modules"
             for row in data.levels.itertuples()
         ]
-    ).pivot(index="learner", columns="level", values="shown")
-    order = [level for level in LEVEL_TITLES if level in table.columns]
-    table = table[order].rename(columns=LEVEL_TITLES).reset_index()
+    ).pivot(index=["learner", "name"], columns="level", values="shown")
+    order = [level.id for level in data.manifest.levels if level.id in table.columns]
+    titles = {level.id: level.title for level in data.manifest.levels}
+    table = table[order].rename(columns=titles).reset_index()
     table.columns.name = None
     return table
 
 
-def level_summary(data: CohortData) -> pd.DataFrame:
-    """Per escalator level: modules run, cohort attainment over its outcomes, completions."""
+def marks_table(data: CohortData) -> pd.DataFrame:
+    """Learner by module: status, percent, final or provisional, lateness, what is pending."""
+    table = data.status.copy()
+    table["score (%)"] = table["percent"].round(1)
+    table["late"] = [
+        late_text(row.late_by) + (" (extension)" if row.extended else "")
+        if row.late
+        else ("extension" if row.extended else "")
+        for row in table.itertuples()
+    ]
+    table["penalty (marks)"] = table["late_penalty"].where(table["late_penalty"] > 0)
+    table["note"] = table["detail"].fillna("")
+    return table[
+        [
+            "learner",
+            "name",
+            "assignment",
+            "status",
+            "marks",
+            "score (%)",
+            "late",
+            "penalty (marks)",
+            "note",
+        ]
+    ]
+
+
+def deadlines_table(data: CohortData) -> pd.DataFrame:
     rows = []
-    for level, title in LEVEL_TITLES.items():
-        modules = [a for a in data.assignments if level_of(a) == level]
-        if not modules:
-            continue
-        evidence = data.attainment[data.attainment["assignment"].isin(modules)]
-        done = data.levels[(data.levels["level"] == level) & data.levels["completed"]]
+    for assignment, due in zip(
+        data.book.assignments["assignment"], data.book.assignments["duedate"], strict=True
+    ):
+        mine = data.status[data.status["assignment"] == assignment]
+        due = None if pd.isna(due) else pd.Timestamp(due)
+        rows.append(
+            (
+                assignment,
+                "" if due is None else due.strftime("%d %b %Y %H:%M UTC"),
+                int(mine["extended"].sum()),
+                int(mine["late"].sum()),
+                int((mine["late_penalty"].fillna(0) > 0).sum()),
+            )
+        )
+    table = pd.DataFrame(
+        rows, columns=["assignment", "due", "extensions", "late submissions", "late penalties"]
+    )
+    return table.sort_values("assignment", key=lambda s: s.map(assignment_sort_key))
+
+
+def level_summary(data: CohortData) -> pd.DataFrame:
+    """Per escalator level: modules released of the level's modules, attainment, completions."""
+    rows = []
+    for level in data.manifest.levels:
+        modules = [m.assignment for m in data.manifest.at_level(level.id)]
+        released = [a for a in data.assignments if a in modules]
+        evidence = data.attainment[data.attainment["assignment"].isin(released)]
+        done = data.levels[(data.levels["level"] == level.id) & data.levels["completed"]]
         mean = (
             evidence["score"].sum() / evidence["max_score"].sum() * 100 if len(evidence) else None
         )
         rows.append(
             (
-                title,
-                len(modules),
+                level.title,
+                f"{len(released)} of {len(modules)}",
                 evidence["outcome"].nunique(),
                 None if mean is None else round(float(mean), 1),
                 len(done),
@@ -315,7 +357,7 @@ def level_summary(data: CohortData) -> pd.DataFrame:
         rows,
         columns=[
             "level",
-            "modules",
+            "modules released",
             "outcomes assessed",
             "attainment (%)",
             "learners who completed it",
@@ -325,41 +367,47 @@ def level_summary(data: CohortData) -> pd.DataFrame:
 
 # -- files ------------------------------------------------------------------------------------
 def grades_csv(data: CohortData, path: Path) -> Path:
-    """Wide table for an LMS import: learner details, then percent per assignment."""
-    wide = data.status.pivot(index="learner", columns="assignment", values="percent")
-    wide = wide.reindex(columns=data.assignments).round(1)
-    wide.columns = [f"{a} (%)" for a in wide.columns]
+    """Wide table: learner details, then percent and status (final/provisional) per assignment."""
     learners = data.book.learners.set_index("learner").sort_index()
-    table = learners.join(wide).reset_index().rename(columns={"learner": "learner_id"})
+    table = learners[["first_name", "last_name", "email"]].copy()
+    for column in ("first_name", "last_name"):
+        table[column] = table[column].map(safe_text)
+    for assignment in data.assignments:
+        mine = data.status[data.status["assignment"] == assignment].set_index("learner")
+        table[f"{assignment} (%)"] = mine["percent"].round(1)
+        table[f"{assignment} status"] = [
+            _grade_status(mine.loc[learner]) if learner in mine.index else ""
+            for learner in table.index
+        ]
+    table = table.reset_index().rename(columns={"learner": "learner_id"})
     table.to_csv(path, index=False)
     return path
 
 
-def _page(title: str, body: str, script: str = "") -> str:
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title>
-<style>
-body {{ font-family: {theme.FONT}; margin: 2rem auto; max-width: 60rem; color: #222;
-       line-height: 1.45; padding: 0 1rem; }}
-h1 {{ font-size: 1.6rem; }} h2 {{ font-size: 1.25rem; margin-top: 2.2rem; }}
-table {{ border-collapse: collapse; margin: .5rem 0 1rem; font-size: .92rem; }}
-th, td {{ border-bottom: 1px solid #ddd; padding: .3rem .6rem; text-align: left;
-         vertical-align: top; }}
-th {{ background: #f4f4f4; }} .note {{ color: #555; font-size: .9rem; }}
-.tampering {{ color: {theme.COLOURS["signal"]}; }} .failure {{ color: #8a3b00; }}
-.chart {{ margin: 1rem 0; }}
-</style>{script}</head><body>
-{body}
-</body></html>
-"""
+def _grade_status(row: pd.Series) -> str:
+    if row["marks"] == FINAL:
+        return FINAL
+    if row["marks"] == "provisional":
+        return f"provisional: {row['pending']}"
+    return str(row["status"])
 
 
-def _table(frame: pd.DataFrame, classes: str = "") -> str:
-    if frame.empty:
-        return '<p class="note">None.</p>'
-    return frame.to_html(index=False, classes=classes, border=0, na_rep="", escape=True)
+def _environment() -> Environment:
+    env = Environment(
+        loader=PackageLoader("qilab.grading", "templates"),
+        autoescape=select_autoescape(["html", "j2"]),
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters["table"] = _table
+    return env
+
+
+def _table(frame: pd.DataFrame, classes: str = "") -> Markup:
+    if frame is None or frame.empty:
+        return Markup('<p class="note">None.</p>')
+    # to_html escapes every value; Markup only marks the already-escaped table as safe.
+    return Markup(frame.to_html(index=False, classes=classes, border=0, na_rep="", escape=True))
 
 
 def _vega_bundle() -> str:
@@ -370,11 +418,25 @@ def _vega_bundle() -> str:
     return vlc.javascript_bundle(vl_version=version)
 
 
+def _style() -> dict[str, str]:
+    return {"font": theme.FONT, "signal": theme.COLOURS["signal"]}
+
+
 def progress_html(data: CohortData, course_id: str) -> str:
-    """The cohort progress page: charts, progression and integrity, with no network needed."""
-    charts = {
+    """The cohort progress page: who is behind, charts, progression, integrity; no network."""
+    charts: dict[str, Any] = {
         "completion": completion_chart(data),
         "levels": level_chart(data),
+    }
+    run_charts = []
+    for assignment in data.assignments:
+        result = marks_run_chart(data, assignment)
+        if result is not None:
+            charts[f"run-{assignment}"] = result.chart()
+            run_charts.append(
+                {"id": f"run-{assignment}", "assignment": assignment, "text": result.describe()}
+            )
+    charts |= {
         "distribution": distribution_chart(data),
         "missed": missed_chart(data),
         "outcomes": outcome_chart(data),
@@ -382,96 +444,105 @@ def progress_html(data: CohortData, course_id: str) -> str:
     specs = {name: _spec(chart) for name, chart in charts.items()}
     bundle = _vega_bundle().replace("</script", "<\\/script")
     embed = "\n".join(
-        f"vegaEmbed('#chart-{name}', {json.dumps(spec)}, "
+        f"vegaEmbed({json.dumps('#chart-' + name)}, {json.dumps(spec)}, "
         "{actions: false, renderer: 'svg'}).catch(e => "
-        f"document.getElementById('chart-{name}').textContent = 'Chart failed: ' + e);"
+        f"document.getElementById({json.dumps('chart-' + name)}).textContent = "
+        "'Chart failed: ' + e);"
         for name, spec in specs.items()
     )
-    script = f"<script>{bundle}</script>"
-
-    progression = progression_table(data)
-    by_level = level_summary(data)
-
     issues = pd.DataFrame(
         [
-            (r.assignment, r.learner, r.status, i.severity, i.message)
+            (r.assignment, r.learner, data.name(r.learner), r.status, i.severity, i.message)
             for r in data.records
             for i in r.issues
         ],
-        columns=["assignment", "learner", "submission", "kind", "finding"],
+        columns=["assignment", "learner", "name", "submission", "kind", "finding"],
     )
-    serious = issues[issues["kind"] != "notice"]
-    notices = issues[issues["kind"] == "notice"]
-    outcomes = outcome_summary(data)[["outcome", "text", "learners", "percent"]].round(1)
-    generated = datetime.now(UTC).strftime("%d %B %Y %H:%M UTC")
-    learners = len(data.book.learners)
-
-    body = f"""
-<h1>Cohort progress — {html.escape(course_id)}</h1>
-<p class="note">{learners} learners, {len(data.assignments)} released assignments. Generated
-{generated} by QI Lab from the nbgrader gradebook. A module counts as completed when it is
-fully marked and scores at least its pass mark (default {data.curriculum.default_pass_mark:g} %).
-All learner data in this course stays on this computer.</p>
-<div class="chart" id="chart-completion"></div>
-<div class="chart" id="chart-levels"></div>
-<h2>Escalator progression</h2>
-<p class="note">A level is completed when every one of its modules in this course is completed.</p>
-{_table(by_level)}
-{_table(progression)}
-<div class="chart" id="chart-distribution"></div>
-<div class="chart" id="chart-missed"></div>
-<h2>Attainment by learning outcome</h2>
-<p class="note">Marks gained over marks available in the cells tagged with each outcome, among
-learners whose work on it is marked (reflections awaiting a tutor are not counted yet).</p>
-<div class="chart" id="chart-outcomes"></div>
-{_table(outcomes)}
-<h2>Integrity: submissions to look at</h2>
-<p class="note">Edited or deleted test cells, changed points, damaged files, time-outs and
-memory failures found while autograding. The learner's files are never changed; nbgrader
-marked the released version of any edited test cell.</p>
-{_table(serious)}
-<h2>Notices</h2>
-{_table(notices)}
-<script>
-{embed}
-</script>
-"""
-    return _page(f"Cohort progress — {course_id}", body, script)
+    outcomes = outcome_summary(data)[
+        ["outcome", "text", "learners", "percent", "minimum", "below_minimum"]
+    ].round(1)
+    outcomes = outcomes.rename(
+        columns={"percent": "attainment (%)", "minimum": "minimum (%)", "below_minimum": "below it"}
+    )
+    pending = data.pending.rename(columns={"max_score": "marks"})
+    return (
+        _environment()
+        .get_template("progress.html.j2")
+        .render(
+            title=f"Cohort progress — {course_id}",
+            course_id=course_id,
+            style=_style(),
+            learners=len(data.book.learners),
+            assignments=len(data.assignments),
+            pass_mark=data.manifest.pass_mark,
+            generated=datetime.now(UTC).strftime("%d %B %Y %H:%M UTC"),
+            behind=data.behind,
+            pending=pending,
+            by_level=level_summary(data),
+            progression=progression_table(data),
+            marks=marks_table(data),
+            deadlines=deadlines_table(data),
+            outcomes=outcomes,
+            run_charts=run_charts,
+            serious=issues[issues["kind"] != "notice"],
+            notices=issues[issues["kind"] == "notice"],
+            bundle=Markup(bundle),
+            embed=Markup(embed.replace("</", "<\\/")),
+        )
+    )
 
 
 def portfolio_html(data: CohortData, learner: str) -> str:
-    """One learner's evidence: modules completed and attainment by learning outcome."""
-    person = data.book.learners.set_index("learner").loc[learner]
-    name = " ".join(p for p in (person["first_name"], person["last_name"]) if p) or learner
-    modules = data.status[data.status["learner"] == learner].copy()
-    modules["module"] = modules["assignment"].map(lambda a: data.curriculum.module_title.get(a, a))
-    modules["level"] = modules["level"].map(LEVEL_TITLES).fillna("")
-    modules["score (%)"] = modules["percent"].round(1)
+    """One learner's evidence: modules, levels and attainment by learning outcome."""
+    name = data.name(learner)
+    modules = marks_table(data)
+    modules = modules[modules["learner"] == learner].drop(columns=["learner", "name"])
     levels = data.levels[(data.levels["learner"] == learner) & data.levels["completed"]]
-    achieved = ", ".join(LEVEL_TITLES[lvl] for lvl in levels["level"]) or "none yet"
+    achieved = ", ".join(level_title(lvl) for lvl in levels["level"]) or "none yet"
+    standing = data.standings[learner]
+    level_rows = pd.DataFrame(
+        [
+            (lv.level.title, f"{lv.done} of {len(lv.modules)}", "yes" if lv.complete else "not yet")
+            for lv in standing.levels
+        ],
+        columns=["level", "modules complete", "level complete"],
+    )
+    texts = {o.id: o.text for m in data.manifest.modules for o in m.outcomes}
     outcomes = data.attainment[data.attainment["learner"] == learner].copy()
-    outcomes["outcome text"] = outcomes["outcome"].map(data.curriculum.outcome_text).fillna("")
+    outcomes["outcome text"] = outcomes["outcome"].map(texts).fillna("")
     outcomes["attainment (%)"] = outcomes["percent"].round(1)
+    outcomes["minimum (%)"] = outcomes["minimum"]
+    passes = dict(zip(data.status["assignment"], data.status["pass_mark"], strict=False))
     outcomes["evidence"] = [
-        "achieved" if p >= data.curriculum.pass_mark(a) else "not yet"
-        for p, a in zip(outcomes["percent"].fillna(0), outcomes["assignment"], strict=True)
+        "achieved" if p >= (m if m == m else passes.get(a, data.manifest.pass_mark)) else "not yet"
+        for p, m, a in zip(
+            outcomes["percent"].fillna(0), outcomes["minimum"], outcomes["assignment"], strict=True
+        )
     ]
-    generated = datetime.now(UTC).strftime("%d %B %Y")
-    body = f"""
-<h1>QI Lab learning record — {html.escape(name)}</h1>
-<p class="note">Learner id {html.escape(learner)}. Levels completed: <strong>{achieved}</strong>.
-Marks come from the nbgrader gradebook (automatic tests plus tutor marking) on
-{generated}; an outcome is evidenced as achieved at the module's pass mark.</p>
-<h2>Modules</h2>
-{_table(modules[["level", "assignment", "module", "status", "score (%)"]])}
-<h2>Learning outcomes</h2>
-{_table(outcomes[["outcome", "outcome text", "attainment (%)", "evidence"]])}
-"""
-    return _page(f"Learning record — {name}", body)
+    return (
+        _environment()
+        .get_template("portfolio.html.j2")
+        .render(
+            title=f"Learning record — {name}",
+            name=name,
+            learner=learner,
+            style=_style(),
+            achieved=achieved,
+            generated=datetime.now(UTC).strftime("%d %B %Y"),
+            levels=level_rows,
+            modules=modules,
+            outcomes=outcomes[
+                ["outcome", "outcome text", "attainment (%)", "minimum (%)", "evidence"]
+            ],
+        )
+    )
 
 
 def build_report(
-    course: Course, out: str | Path | None = None, manifest: str | Path | None = None
+    course: Course,
+    out: str | Path | None = None,
+    manifest: str | Path | None = None,
+    now: datetime | None = None,
 ) -> CourseReport:
     """Write every report for a course and return where they are.
 
@@ -479,23 +550,32 @@ def build_report(
     --------
     >>> print(build_report(Course.open("cohort")))   # doctest: +SKIP
     Reports in /home/tutor/cohort/report:
-      grades.csv         /home/tutor/cohort/report/grades.csv
+      grades.csv             /home/tutor/cohort/report/grades.csv
       ...
     """
     folder = Path(out) if out else course.root / "report"
     folder.mkdir(parents=True, exist_ok=True)
-    data = cohort_data(course, manifest)
+    data = cohort_data(course, manifest, now=now)
     report = CourseReport(folder, data=data)
     report.files["grades.csv"] = grades_csv(data, folder / "grades.csv")
     report.files["nbgrader_grades.csv"] = _nbgrader_export(course, folder / "nbgrader_grades.csv")
+    data.behind.assign(name=data.behind["name"].map(safe_text)).to_csv(
+        folder / "behind.csv", index=False
+    )
+    report.files["behind.csv"] = folder / "behind.csv"
+    data.pending.to_csv(folder / "pending.csv", index=False)
+    report.files["pending.csv"] = folder / "pending.csv"
+    texts = {o.id: o.text for m in data.manifest.modules for o in m.outcomes}
     outcomes = data.attainment.merge(
         data.book.learners[["learner", "first_name", "last_name"]], on="learner"
     )
-    outcomes["text"] = outcomes["outcome"].map(data.curriculum.outcome_text).fillna("")
+    outcomes["text"] = outcomes["outcome"].map(texts).fillna("")
     outcomes.round(1).to_csv(folder / "outcomes.csv", index=False)
     report.files["outcomes.csv"] = folder / "outcomes.csv"
     data.levels.to_csv(folder / "progression.csv", index=False)
     report.files["progression.csv"] = folder / "progression.csv"
+    report.files["canvas_gradebook.csv"] = canvas_gradebook(data, folder / "canvas_gradebook.csv")
+    report.files["moodle_gradebook.csv"] = moodle_gradebook(data, folder / "moodle_gradebook.csv")
     page = folder / "progress.html"
     page.write_text(progress_html(data, course.course_id), encoding="utf-8")
     report.files["progress.html"] = page

@@ -31,6 +31,7 @@ LAYERS: dict[str, int] = {
     "qilab.measure": 2,
     "qilab.notebook": 2,
     "qilab.datasets": 2,
+    "qilab.escalator": 2,
     "qilab.lab": 3,
     "qilab.curriculum": 3,
     "qilab.cases": 3,

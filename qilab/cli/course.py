@@ -10,12 +10,15 @@ from pathlib import Path
 EPILOG = """\
 the workflow (grading/README.md explains each step):
   qilab course init cohort-2025 --roster roster.csv      make the course, load the learners
-  qilab course release --level foundation -C cohort-2025 student versions (+ exchange)
+  qilab course release --level foundation --due "2025-03-14 17:00" -C cohort-2025
+  qilab course extend d007 foundation_measurement --until "2025-03-21 17:00" -C cohort-2025
   qilab course collect foundation_measurement --from moodle.zip -C cohort-2025
   qilab course autograde foundation_measurement -C cohort-2025   parallel, with limits
-  (mark reflections in the Formgrader: cd cohort-2025 && jupyter lab)
+  qilab course pending -C cohort-2025                    written answers awaiting a tutor
+  (mark them in the Formgrader: cd cohort-2025 && jupyter lab)
   qilab course feedback foundation_measurement -C cohort-2025    HTML per learner
   qilab course report -C cohort-2025                     grades.csv, progress.html, portfolio
+  qilab course export moodle-worksheet foundation_measurement --worksheet grades.csv -C cohort-2025
 """
 
 
@@ -63,6 +66,22 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rel.add_argument("--level", choices=["foundation", "practitioner", "advanced"])
     rel.add_argument("--no-exchange", action="store_true", help="only generate (LMS cohorts)")
     rel.add_argument("--force", action="store_true", help="regenerate and re-release")
+    rel.add_argument(
+        "--due",
+        metavar="WHEN",
+        help="due date and time, e.g. '2025-03-14 17:00' (the course's time zone, UTC unless "
+        "c.Exchange.timezone says otherwise)",
+    )
+
+    ext = sub.add_parser("extend", help="give one learner more time for one assignment")
+    _course_option(ext)
+    ext.add_argument("learner", help="learner id")
+    ext.add_argument("assignment", help="assignment id, e.g. foundation_measurement")
+    ext.add_argument("--until", required=True, metavar="WHEN", help="the new deadline")
+
+    pen = sub.add_parser("pending", help="written answers awaiting a tutor, by assignment")
+    _course_option(pen)
+    pen.add_argument("assignment", nargs="?", help="only this assignment")
 
     col = sub.add_parser("collect", help="collect submissions (exchange, or an LMS zip/folder)")
     _course_option(col)
@@ -95,11 +114,35 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--learner", action="append", metavar="ID", help="only this learner (repeatable)"
     )
     fb.add_argument("--no-release", action="store_true", help="do not release via the exchange")
+    fb.add_argument(
+        "--provisional",
+        action="store_true",
+        help="also write pages for learners whose written answers are not marked yet, "
+        "labelled provisional (default: hold them back)",
+    )
 
     rep = sub.add_parser("report", help="grades CSV, cohort progress page, portfolio pages")
     _course_option(rep)
     rep.add_argument("--out", metavar="FOLDER", help="where to write (default: DIR/report)")
     rep.add_argument(
+        "--manifest", metavar="YAML", help="escalator manifest (default: curriculum/escalator.yaml)"
+    )
+
+    exp = sub.add_parser("export", help="grade files for Moodle or Canvas (final marks only)")
+    _course_option(exp)
+    exp.add_argument("format", choices=["moodle", "moodle-worksheet", "canvas"])
+    exp.add_argument("assignment", nargs="?", help="assignment id (moodle-worksheet only)")
+    exp.add_argument(
+        "--worksheet", metavar="CSV", help="the grading worksheet downloaded from Moodle"
+    )
+    exp.add_argument(
+        "--key",
+        choices=["email", "idnumber"],
+        default="email",
+        help="Moodle gradebook: identify learners by email address or ID number (roster id)",
+    )
+    exp.add_argument("--out", metavar="FILE", help="where to write (default: DIR/report/…)")
+    exp.add_argument(
         "--manifest", metavar="YAML", help="escalator manifest (default: curriculum/escalator.yaml)"
     )
 
@@ -110,6 +153,7 @@ def run(args: argparse.Namespace) -> int:
     from qilab.grading.autograde import autograde
     from qilab.grading.collect import collect
     from qilab.grading.course import Course, init_course
+    from qilab.grading.deadlines import course_timezone, extend, parse_when
     from qilab.grading.feedback import generate_feedback
     from qilab.grading.release import release
     from qilab.grading.report import build_report
@@ -130,12 +174,14 @@ def run(args: argparse.Namespace) -> int:
         return 2
     course = Course.open(Path(args.course))
     if args.action == "release":
+        due = parse_when(args.due, course_timezone(course)) if args.due else None
         result = release(
             course,
             args.assignments or None,
             level=args.level,
             exchange=not args.no_exchange,
             force=args.force,
+            due=due,
         )
         print(result)
         return 1 if result.errors else 0
@@ -159,12 +205,67 @@ def run(args: argparse.Namespace) -> int:
         return 1 if any(o.status == "not-graded" for o in result.outcomes) else 0
     if args.action == "feedback":
         result = generate_feedback(
-            course, args.assignment, learners=args.learner, release=not args.no_release
+            course,
+            args.assignment,
+            learners=args.learner,
+            release=not args.no_release,
+            provisional=args.provisional,
         )
         print(result)
         return 1 if (result.errors or result.withheld) else 0
     if args.action == "report":
         print(build_report(course, args.out, args.manifest))
         return 0
+    if args.action == "extend":
+        print(
+            extend(
+                course,
+                args.learner,
+                args.assignment,
+                parse_when(args.until, course_timezone(course)),
+            )
+        )
+        return 0
+    if args.action == "pending":
+        from qilab.grading.pending import pending_text
+
+        print(pending_text(course, args.assignment))
+        return 0
+    if args.action == "export":
+        return _export(course, args)
     args._parser.print_help()
     return 2
+
+
+def _export(course: object, args: argparse.Namespace) -> int:
+    from qilab.grading import gradefiles
+    from qilab.grading.cohort import cohort_data
+    from qilab.grading.course import CourseError
+
+    data = cohort_data(course, args.manifest)  # type: ignore[arg-type]
+    folder = course.root / "report"  # type: ignore[attr-defined]
+    folder.mkdir(exist_ok=True)
+    if args.format == "moodle-worksheet":
+        if not args.assignment or not args.worksheet:
+            raise CourseError(
+                "moodle-worksheet needs the assignment and --worksheet CSV (download it from "
+                "Moodle: Assignment → View all submissions → Download grading worksheet)."
+            )
+        out = Path(args.out) if args.out else folder / f"moodle_worksheet_{args.assignment}.csv"
+        result = gradefiles.moodle_worksheet(data, args.assignment, Path(args.worksheet), out)
+        print(result)
+        return 1 if (result.not_in_worksheet or result.unknown) else 0
+    if args.format == "moodle":
+        out = Path(args.out) if args.out else folder / "moodle_gradebook.csv"
+        gradefiles.moodle_gradebook(data, out, key=args.key)
+        column = gradefiles.MOODLE_KEYS[args.key]
+        target = "useremail" if args.key == "email" else "useridnumber"
+        print(f"Moodle gradebook import: {out} (map from {column!r} to {target!r})")
+    else:
+        out = Path(args.out) if args.out else folder / "canvas_gradebook.csv"
+        gradefiles.canvas_gradebook(data, out)
+        print(f"Canvas gradebook import: {out} (learners matched by SIS User ID)")
+    held = sorted(set(data.status.loc[data.status["marks"] == "provisional", "learner"]))
+    if held:
+        print(f"  not exported (provisional: written answers awaiting a tutor): {', '.join(held)}")
+    return 0

@@ -1,7 +1,9 @@
 """``qilab progress``: which modules and levels a learner has completed.
 
 A thin face over :func:`qilab.curriculum.progress.progress`, which reads the nbgrader gradebook
-read-only: a module is complete when its assignment scores at least its pass mark.
+read-only and applies the escalator's one pass rule (:mod:`qilab.escalator.rules`, as the tutor's
+reports do): a module is complete when its marks are final, reach its pass mark and any outcome
+minimum, and its prerequisites are complete; provisional marks say what is pending.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ the small ungraded quiz widget lessons use (:mod:`qilab.curriculum.quiz`).
 
 from __future__ import annotations
 
-from .manifest import (
+from qilab.escalator.manifest import (
     DEFAULT_PASS_MARK,
     Manifest,
     ManifestError,
@@ -19,8 +19,9 @@ from .manifest import (
     load_manifest,
     manifest_path,
 )
+from qilab.escalator.schema import LEVELS, THEMES, Problem, validate
+
 from .progress import Progress, current_learner, progress, show_progress
-from .schema import LEVELS, THEMES, Problem, validate
 
 __all__ = [
     "DEFAULT_PASS_MARK",

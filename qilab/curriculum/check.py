@@ -5,7 +5,7 @@ whether anything is broken. :func:`check_course` runs the same checks as the tes
 returns one :class:`Finding` per problem, each naming the file (or manifest entry), what is wrong
 and how to fix it:
 
-* the manifest validates (:mod:`qilab.curriculum.schema`) and names real data sets;
+* the manifest validates (:mod:`qilab.escalator.schema`) and names real data sets;
 * every file it names exists: lesson, assignment source folder, case study;
 * every module has outcomes, an assignment and sources (the schema), and each lesson states its
   outcomes, starts with ``import qilab``, uses the simulations and data sets it lists and has
@@ -23,9 +23,9 @@ from pathlib import Path
 from typing import Literal
 
 from qilab import paths
+from qilab.escalator.manifest import Manifest, ManifestError, Module, load_manifest
 
 from . import notebooks as nbs
-from .manifest import Manifest, ManifestError, Module, load_manifest
 from .notebooks import NotebookReadError
 
 Severity = Literal["error", "warning"]
@@ -260,16 +260,28 @@ class _Checker:
             )
             return
         outcomes = {o.id for mod in self.manifest.modules for o in mod.outcomes}
+        graded: set[str] = set()
         for path in notebooks:
             nb = self.read(path)
             if nb is None:
                 continue
+            graded |= _graded_outcome_tags(nb)
             for tag in sorted(_outcome_tags(nb) - outcomes):
                 self.add(
                     "error",
                     _rel(path, self.root),
                     f"is tagged with outcome {tag!r}, which {self.where} does not define",
                     "tag graded cells with outcome ids from the manifest",
+                )
+        for outcome in m.outcomes:
+            if outcome.minimum is not None and outcome.id not in graded:
+                self.add(
+                    "error",
+                    where,
+                    f"outcome {outcome.id} has a minimum of {outcome.minimum:g} % but no graded "
+                    "cell of the assignment is tagged with it, so nobody could be judged on it",
+                    f'tag the graded cells that assess it with "qilab": {{"outcomes": '
+                    f'["{outcome.id}"]}}, or remove its minimum from {self.where}',
                 )
 
     def case_study(self, m: Module) -> None:
@@ -377,6 +389,20 @@ def _outcome_tags(nb: dict) -> set[str]:
         if isinstance(qilab_meta, dict):
             values += list(qilab_meta.get("outcomes") or [])
         tags |= {str(v) for v in values if OUTCOME_TAG.match(str(v))}
+    return tags
+
+
+def _graded_outcome_tags(nb: dict) -> set[str]:
+    """Outcome ids on graded cells only: the ones marks can be counted for."""
+    tags: set[str] = set()
+    for cell in nb["cells"]:
+        meta = cell.get("metadata") or {}
+        nbgrader = meta.get("nbgrader") or {}
+        if not (isinstance(nbgrader, dict) and (nbgrader.get("grade") or nbgrader.get("task"))):
+            continue
+        qilab_meta = meta.get("qilab") or {}
+        if isinstance(qilab_meta, dict):
+            tags |= {str(v) for v in qilab_meta.get("outcomes") or []}
     return tags
 
 

@@ -1,10 +1,13 @@
 """A learner's progress up the escalator, read from the nbgrader gradebook.
 
-A module is complete when its assignment scores at least the module's pass mark (50 % unless
-the manifest says otherwise); a level is complete when all of its modules are. Grades come from
-nbgrader's own :class:`nbgrader.api.Gradebook` API, opened **read-only**: looking at progress
-must never change a grade. A course with no gradebook yet, or a learner with no submissions,
-is a normal state ("no submissions yet"), not an error.
+Completion is decided by the escalator's one pass rule (:mod:`qilab.escalator.rules`, which the
+tutor's reports use too): a module is complete when its marks are **final** (no written answer
+waiting for a tutor), reach its pass mark and every outcome minimum, and its prerequisites are
+complete; a level is complete when every one of its modules is. Marks waiting for a tutor are
+shown as *provisional*, with what is pending. Grades come from nbgrader's own
+:class:`nbgrader.api.Gradebook`, opened **read-only**: looking at progress must never change a
+grade. A course with no gradebook yet, or a learner with no submissions, is a normal state
+("no submissions yet"), not an error.
 
 The learner id is nbgrader's: ``JUPYTERHUB_USER`` on a hub, otherwise the operating-system
 user name.
@@ -18,58 +21,33 @@ import os
 import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
 
 import pandas as pd
 
 from qilab import paths
 from qilab.errors import QilabError
+from qilab.escalator.gradebook import Tags, all_marks, outcome_tags, read_tables
+from qilab.escalator.manifest import Manifest, Module, load_manifest
+from qilab.escalator.rules import (
+    LevelResult,
+    ModuleResult,
+    Standing,
+    Status,
+    evaluate,
+    next_module,
+)
 
-from .manifest import Manifest, Module, Stage, load_manifest
-
-Status = Literal["passed", "below pass mark", "awaiting marking", "not submitted"]
 GRADEBOOK_NAME = "gradebook.db"
 NEEDED_TABLES = {"submitted_assignment", "assignment", "student"}
+
+#: The names this module used before the rule moved to :mod:`qilab.escalator.rules`.
+ModuleProgress = ModuleResult
+LevelProgress = LevelResult
+__all__ = ["LevelProgress", "ModuleProgress", "Progress", "Status", "progress", "show_progress"]
 
 
 class GradebookError(QilabError):
     """The gradebook exists but cannot be read; the message says what to do."""
-
-
-@dataclass(frozen=True)
-class ModuleProgress:
-    """One module for one learner: its status and, once submitted, the score."""
-
-    module: Module
-    status: Status
-    score: float | None = None
-    max_score: float | None = None
-
-    @property
-    def percent(self) -> float | None:
-        if self.score is None or not self.max_score:
-            return None
-        return 100.0 * self.score / self.max_score
-
-    @property
-    def complete(self) -> bool:
-        return self.status == "passed"
-
-
-@dataclass(frozen=True)
-class LevelProgress:
-    """A level of the escalator: complete when every one of its modules is."""
-
-    level: Stage
-    modules: tuple[ModuleProgress, ...]
-
-    @property
-    def complete(self) -> bool:
-        return bool(self.modules) and all(m.complete for m in self.modules)
-
-    @property
-    def done(self) -> int:
-        return sum(m.complete for m in self.modules)
 
 
 @dataclass(frozen=True)
@@ -80,33 +58,33 @@ class Progress:
     """
 
     learner: str
-    levels: tuple[LevelProgress, ...]
+    standing: Standing
     gradebook: str | None
     has_submissions: bool
 
     @property
-    def modules(self) -> tuple[ModuleProgress, ...]:
-        return tuple(m for level in self.levels for m in level.modules)
+    def levels(self) -> tuple[LevelResult, ...]:
+        return self.standing.levels
+
+    @property
+    def modules(self) -> tuple[ModuleResult, ...]:
+        return self.standing.modules
 
     @property
     def completed(self) -> list[str]:
         """Ids of the completed modules, in escalator order."""
-        return [m.module.id for m in self.modules if m.complete]
+        return self.standing.completed
 
     @property
     def completed_levels(self) -> list[str]:
-        return [lv.level.id for lv in self.levels if lv.complete]
+        return self.standing.completed_levels
 
     def next_module(self) -> Module | None:
         """The first unfinished module whose prerequisites are all complete (a suggestion)."""
-        done = set(self.completed)
-        for m in self.modules:
-            if not m.complete and set(m.module.prerequisites) <= done:
-                return m.module
-        return None
+        return next_module(self.standing)
 
     def to_frame(self) -> pd.DataFrame:
-        """One row per module: level, theme, title, status, score, percent and pass mark."""
+        """One row per module: status, score, whether the marks are final, what is pending."""
         return pd.DataFrame(
             [
                 {
@@ -115,10 +93,13 @@ class Progress:
                     "theme": m.module.theme,
                     "title": m.module.title,
                     "status": m.status,
-                    "score": m.score,
-                    "max_score": m.max_score,
+                    "marks": m.mark_state,
+                    "score": None if m.marks is None else m.marks.score,
+                    "max_score": None if m.marks is None else m.marks.max_score,
                     "percent": None if m.percent is None else round(m.percent, 1),
+                    "late_penalty": None if m.marks is None else m.marks.late_penalty,
                     "pass_mark": m.module.pass_mark,
+                    "detail": m.detail(),
                 }
                 for m in self.modules
             ]
@@ -134,7 +115,7 @@ class Progress:
             lines.append(f"\n{level.level.title} ({flag})")
             for m in level.modules:
                 mark = "[x]" if m.complete else "[ ]"
-                lines.append(f"  {mark} {m.module.id:<26} {_status_text(m)}")
+                lines.append(f"  {mark} {m.module.id:<26} {status_text(m)}")
         nxt = self.next_module()
         if nxt is not None:
             lines.append(f"\nSuggested next: {nxt.title} (curriculum/{nxt.lesson})")
@@ -163,7 +144,7 @@ class Progress:
                 tick = "✔ " if m.complete else ""
                 parts.append(
                     f"<tr>{head}<td><a href='{esc(m.module.lesson)}'>{esc(m.module.title)}</a>"
-                    f"</td><td>{tick}{esc(_status_text(m))}</td></tr>"
+                    f"</td><td>{tick}{esc(status_text(m))}</td></tr>"
                 )
         parts.append("</tbody></table>")
         nxt = self.next_module()
@@ -188,6 +169,7 @@ def progress(
     learner: str | None = None,
     gradebook: str | Path | None = None,
     manifest: Manifest | None = None,
+    source: str | Path | None = None,
 ) -> Progress:
     """Which modules and levels a learner has completed, from their graded submissions.
 
@@ -200,6 +182,9 @@ def progress(
         course's ``.qilab/gradebook.db``. SQLite files are opened read-only.
     manifest
         The escalator; default :func:`load_manifest` (pass marks come from it).
+    source
+        nbgrader source assignments, for the outcome tags behind outcome minimums; default a
+        course's ``source/`` beside its gradebook, else the project's ``assignments/source``.
 
     Returns
     -------
@@ -216,34 +201,23 @@ def progress(
     manifest = manifest or load_manifest()
     learner = learner or current_learner()
     url, label = _url(gradebook)
-    scores = _scores(url, label, learner) if url else {}
-    levels = []
-    for level in manifest.levels:
-        rows = tuple(
-            _module_progress(m, scores.get(m.assignment)) for m in manifest.at_level(level.id)
-        )
-        levels.append(LevelProgress(level, rows))
-    return Progress(learner, tuple(levels), label, has_submissions=bool(scores))
+    tags = outcome_tags(Path(source)) if source is not None else _default_tags(gradebook)
+    marks = _marks(url, label, learner, tags).get(learner, {}) if url else {}
+    standing = evaluate(manifest, learner, marks)
+    return Progress(learner, standing, label, has_submissions=bool(marks))
 
 
-@dataclass(frozen=True)
-class _Score:
-    score: float
-    max_score: float
-    needs_manual_grade: bool
-
-
-def _module_progress(module: Module, found: _Score | None) -> ModuleProgress:
-    if found is None:
-        return ModuleProgress(module, "not submitted")
-    percent = 100.0 * found.score / found.max_score if found.max_score else None
-    if percent is not None and percent >= module.pass_mark:
-        status: Status = "passed"
-    elif found.needs_manual_grade or percent is None:
-        status = "awaiting marking"
-    else:
-        status = "below pass mark"
-    return ModuleProgress(module, status, found.score, found.max_score)
+def _default_tags(gradebook: str | Path | None) -> Tags:
+    """Outcome tags from the course's source notebooks: a cohort course's ``source/`` beside
+    its gradebook, else the project's ``assignments/source``."""
+    if gradebook is not None and "://" not in str(gradebook):
+        beside = Path(gradebook).resolve().parent / "source"
+        if beside.is_dir():
+            return outcome_tags(beside)
+    try:
+        return outcome_tags(paths.assignments_dir() / "source")
+    except QilabError:
+        return {}
 
 
 def _url(gradebook: str | Path | None) -> tuple[str | None, str | None]:
@@ -271,31 +245,37 @@ def _has_tables(path: Path) -> bool:
     return names >= NEEDED_TABLES
 
 
-def _scores(url: str, label: str | None, learner: str) -> dict[str, _Score]:
-    """Assignment name -> score for one learner, through nbgrader's Gradebook API."""
+def _marks(url: str, label: str | None, learner: str, tags: Tags) -> dict:
+    """The learner's marks per assignment, through nbgrader's Gradebook API (read-only)."""
     from nbgrader.api import Gradebook
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
         # course_id="" makes nbgrader look up, never insert, a course row: a read-only open.
         with Gradebook(url, course_id="") as gb:
-            return {
-                sub.assignment.name: _Score(
-                    float(sub.score or 0), float(sub.max_score or 0), bool(sub.needs_manual_grade)
-                )
-                for sub in gb.student_submissions(learner)
-            }
+            tables = read_tables(gb, learner, every_course=True)
     except SQLAlchemyError as exc:
         raise GradebookError(
             f"Cannot read the gradebook {label} ({exc.__class__.__name__}): check that it is an "
             "nbgrader gradebook and that no other program is rebuilding it, then try again."
         ) from None
+    return all_marks(tables, tags)
 
 
-def _status_text(m: ModuleProgress) -> str:
+def status_text(m: ModuleResult) -> str:
+    """The status in words with the score, e.g. ``passed (75 % final; pass mark 50 %)``."""
     if m.percent is None:
         return m.status
-    return f"{m.status} ({m.percent:.0f} %, pass mark {m.module.pass_mark:.0f} %)"
+    late = (
+        f", late penalty {m.marks.late_penalty:g} marks"
+        if m.marks is not None and m.marks.late_penalty
+        else ""
+    )
+    text = (
+        f"{m.status} ({m.percent:.0f} % {m.mark_state}{late}; pass mark {m.module.pass_mark:.0f} %)"
+    )
+    detail = m.detail()
+    return f"{text}: {detail}" if detail else text
 
 
 def _no_submissions(gradebook: str | None) -> str:

@@ -73,7 +73,7 @@ def test_start_page_shows_the_learners_real_progress(results):
     outputs = "\n".join(results["START.ipynb"]["outputs"])
     assert "qilab-progress" in outputs, outputs[:2000]  # the table, not an error message
     assert f"Progress for {current_learner()}" in outputs
-    assert "✔ passed (80 %, pass mark 50 %)" in outputs  # foundation_systems, from the gradebook
+    assert "✔ passed (80 % final; pass mark 50 %)" in outputs  # foundation_systems, marked
     assert "Suggested next: <a href='foundation/measurement.ipynb'>" in outputs
 
 

@@ -131,7 +131,11 @@ def test_cli_runs_autograde_feedback_and_report(make_course, place, cli, capsys)
     out = capsys.readouterr().out
     assert code == 1  # one submission could not be marked: scripts notice
     assert "1 graded, 1 not graded" in out and "not a readable notebook" in out
+    # sol's reflection waits for a tutor: held back by default, labelled with --provisional
     assert cli(["course", "feedback", synthetic.ASSIGNMENT, *args]) == 0
+    out = capsys.readouterr().out
+    assert "0 page(s) written" in out and "held back until their written answers" in out
+    assert cli(["course", "feedback", synthetic.ASSIGNMENT, *args, "--provisional"]) == 0
     assert "1 page(s) written" in capsys.readouterr().out
     assert cli(["course", "report", *args]) == 0
     assert "progress.html" in capsys.readouterr().out

@@ -16,6 +16,8 @@ MODULES = [
     "outcomes",
     "progress",
     "synthetic",
+    "deadlines",
+    "gradefiles",
 ]
 
 
@@ -25,3 +27,10 @@ def test_docstring_examples(name):
     result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0
     assert result.attempted > 0, f"qilab.grading.{name} has no runnable examples"
+
+
+@pytest.mark.parametrize("name", ["rules"])
+def test_escalator_docstring_examples(name):
+    module = importlib.import_module(f"qilab.escalator.{name}")
+    result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+    assert result.failed == 0 and result.attempted > 0
