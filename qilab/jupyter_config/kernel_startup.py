@@ -6,9 +6,10 @@ the first chart appear within a couple of seconds of the click. Nothing else is 
 the learner's namespace is left empty, as in any fresh kernel.
 """
 
-import qilab  # noqa: F401  (also sets up offline charts and the house theme)
-import qilab.curriculum  # noqa: F401
-import qilab.datasets  # noqa: F401
-import qilab.measure  # noqa: F401
+import qilab.datasets
+
+import qilab
+import qilab.curriculum
+import qilab.measure
 
 del qilab
