@@ -61,30 +61,44 @@ const runWhenReady = {
 };
 
 /**
- * Why: the course has four lessons called measurement.ipynb (one per level, and the
- * assignments repeat the pattern), and JupyterLab labels a tab with the file name alone, so
- * four tabs read "measurement.ipynb". A notebook inside a folder is labelled with its folder
- * too ("foundation/measurement.ipynb"); the tooltip keeps the full path.
+ * Why: the course has four lessons called measurement.ipynb (one per level), and JupyterLab
+ * labels a tab with the file name alone, so four tabs read "measurement.ipynb". A lesson's tab
+ * shows its level before the name ("foundation/measurement.ipynb"); the tooltip keeps the
+ * full path.
+ *
+ * The label itself must stay the file name: JupyterLab renames the file when a document's
+ * title label changes. So the tab gets a class naming its level (the title's className goes on
+ * the tab), and style/index.css writes the level before the name.
  */
-function folderLabel(path) {
+const LEVEL_FOLDERS = ['foundation', 'practitioner', 'advanced', 'cases'];
+
+function levelClass(path) {
   const parts = path.split('/');
-  return parts.length >= 2 ? parts.slice(-2).join('/') : path;
+  const folder = parts.length >= 2 ? parts[parts.length - 2] : '';
+  return LEVEL_FOLDERS.includes(folder) ? `qilab-folder-${folder}` : '';
 }
 
 const tabLabels = {
   id: '@qilab/lab-extension:tab-labels-with-folder',
-  description: 'Notebook tabs show their folder, so same-named lessons can be told apart.',
+  description: 'Lesson tabs show their level, so same-named lessons can be told apart.',
   autoStart: true,
   requires: [INotebookTracker],
   activate: (app, tracker) => {
-    tracker.widgetAdded.connect((_, panel) => {
-      const relabel = () => {
-        panel.title.label = folderLabel(panel.context.path);
+    const label = panel => {
+      const mark = () => {
+        const others = panel.title.className
+          .split(/\s+/)
+          .filter(name => name && !name.startsWith('qilab-folder-'));
+        const wanted = [...others, levelClass(panel.context.path)].filter(Boolean).join(' ');
+        if (panel.title.className !== wanted) {
+          panel.title.className = wanted;
+        }
       };
-      // Connected after the document widget's own handler, so this label wins on a rename.
-      panel.context.pathChanged.connect(relabel);
-      relabel();
-    });
+      panel.context.pathChanged.connect(mark);
+      mark();
+    };
+    tracker.forEach(label);
+    tracker.widgetAdded.connect((_, panel) => label(panel));
   }
 };
 
