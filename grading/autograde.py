@@ -43,6 +43,7 @@ from .integrity import (
     check_notebook,
 )
 from .progress import Progress, Silent
+from .sandbox import SandboxSettings, require, settings_for
 
 REPLAY = "qilab.grading.preprocessors.ReplayExecution"
 
@@ -105,6 +106,15 @@ class AutogradeReport:
             lines.append("Integrity (also in the course report):")
             lines += details
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What every job of a run shares: its sandbox settings and output limits in bytes."""
+
+    sandbox: SandboxSettings | None
+    cell_output_bytes: int
+    notebook_output_bytes: int
 
 
 def default_workers() -> int:
@@ -200,6 +210,7 @@ def autograde(
     memory_limit_mb: int | None = None,
     cell_timeout: int | None = None,
     progress: bool = True,
+    sandbox: bool | None = None,
 ) -> AutogradeReport:
     """Autograde an assignment's submissions in parallel; nbgrader marks, one process writes.
 
@@ -217,6 +228,10 @@ def autograde(
         Regrade submissions that are already autograded (otherwise only new ones).
     submission_timeout, memory_limit_mb, cell_timeout
         Override the course's limits for this run.
+    sandbox
+        Run each learner's kernel in a bubblewrap sandbox (default: the course setting,
+        ``QilabGrading.sandbox``, True). Where no sandbox is possible, autograde refuses to
+        run (:class:`~qilab.grading.sandbox.SandboxUnavailable`) unless this is False.
 
     Examples
     --------
@@ -235,6 +250,9 @@ def autograde(
     memory = int(memory_limit_mb if memory_limit_mb is not None else settings.memory_limit_mb)
     size = int(workers or settings.workers or default_workers())
     report = AutogradeReport(assignment, size)
+    boxed = settings.sandbox if sandbox is None else sandbox
+    if boxed:
+        require()  # one line naming the risk and the fix, before anything is touched
 
     api = course.api(config)
     with course.gradebook() as gb:
@@ -260,6 +278,8 @@ def autograde(
     integrity_dir = course.state_dir("integrity")
 
     work = Path(tempfile.mkdtemp(prefix=".autograde-", dir=course.root))
+    boxes = settings_for(course.root, settings.max_processes) if boxed else None
+    limits = Limits(boxes, settings.cell_output_bytes, settings.notebook_output_bytes)
     bar: Progress = Progress(len(todo), f"autograde {assignment}") if progress else Silent()
 
     def finished(outcome: Outcome) -> None:
@@ -286,6 +306,7 @@ def autograde(
                 memory,
                 overrides,
                 records,
+                limits,
             )
             for result in pool.run(_unmarkable_first(jobs, finished)):
                 finished(_finish(course, replay_api, spec, result, records[result.learner]))
@@ -293,6 +314,8 @@ def autograde(
     finally:
         bar.close()
         shutil.rmtree(work, ignore_errors=True)
+        if boxes is not None:
+            shutil.rmtree(boxes.base, ignore_errors=True)
     report.seconds = time.monotonic() - started
     return report
 
@@ -309,6 +332,7 @@ def _jobs(
     memory: int,
     overrides: dict[str, Any],
     records: dict[str, IntegrityRecord],
+    limits: Limits,
 ) -> Iterator[IntegrityRecord | ExecJob]:
     """Check and sanitise each submission when a worker is ready for it.
 
@@ -370,6 +394,9 @@ def _jobs(
             budget=budget,
             memory_limit_mb=memory,
             overrides=overrides,
+            sandbox=limits.sandbox,
+            cell_output_bytes=limits.cell_output_bytes,
+            notebook_output_bytes=limits.notebook_output_bytes,
         )
 
 
@@ -394,7 +421,7 @@ def _finish(
     """Hand one executed submission to nbgrader's Autograde and record what happened."""
     record.seconds = round(result.seconds, 2)
     for code, message in result.problems:
-        record.add(code, FAILURE, message)
+        record.add(code, NOTICE if code == "output-limit" else FAILURE, message)
     if not result.executed:
         record.status = "not-graded"
         return Outcome(result.learner, "not-graded", record=record)

@@ -90,6 +90,16 @@ c.GenerateFeedback.preprocessors = {feedback}
 c.QilabGrading.workers = 0
 c.QilabGrading.submission_timeout = {submission_timeout}  # seconds of wall clock, all cells
 c.QilabGrading.memory_limit_mb = {memory_limit_mb}  # address space of the learner's kernel
+# Each learner's kernel runs in a bubblewrap sandbox: only its own files, no course folder, no
+# network, its own processes (at most max_processes). Output kept per cell and notebook, bytes.
+c.QilabGrading.sandbox = True
+c.QilabGrading.max_processes = 256
+c.QilabGrading.cell_output_bytes = 4_000_000
+c.QilabGrading.notebook_output_bytes = 16_000_000
+# Gradebook backups kept in backups/ (SQLite; one is made before each autograde run).
+c.QilabGrading.backups = 5
+# Marked notebooks keep no ipywidgets state (about 1 MB each otherwise).
+c.Execute.store_widget_state = False
 # A module counts as completed at this percentage of its marks (curriculum/escalator.yaml may
 # set its own).
 c.QilabGrading.pass_mark = 50
@@ -316,7 +326,7 @@ def _redact(url: str) -> str:
 
 
 def _qilab_grading_class() -> type:
-    from traitlets import Float, Integer
+    from traitlets import Bool, Float, Integer
     from traitlets.config import Configurable
 
     class QilabGrading(Configurable):
@@ -334,6 +344,21 @@ def _qilab_grading_class() -> type:
         pass_mark = Float(50.0, help="percentage of an assignment's marks that completes it").tag(
             config=True
         )
+        sandbox = Bool(
+            True, help="run each learner's kernel in a bubblewrap sandbox (False: at your risk)"
+        ).tag(config=True)
+        max_processes = Integer(
+            256, help="processes and threads a learner's code may have at once (0 = no cap)"
+        ).tag(config=True)
+        cell_output_bytes = Integer(
+            4_000_000, help="output kept from one cell, in bytes (0 = no limit)"
+        ).tag(config=True)
+        notebook_output_bytes = Integer(
+            16_000_000, help="output kept from one notebook, in bytes (0 = no limit)"
+        ).tag(config=True)
+        backups = Integer(
+            5, help="gradebook backups kept (SQLite), one made before each autograde run"
+        ).tag(config=True)
 
     return QilabGrading
 
