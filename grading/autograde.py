@@ -31,6 +31,7 @@ from typing import Any
 
 import nbformat
 
+from .backup import backup_gradebook
 from .course import Course, CourseError, quiet_nbgrader
 from .execution import ExecJob, ExecResult, WorkerPool, execute_class
 from .integrity import (
@@ -77,6 +78,7 @@ class AutogradeReport:
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    backup: Path | None = None
 
     def outcome(self, learner: str) -> Outcome:
         return next(o for o in self.outcomes if o.learner == learner)
@@ -94,6 +96,10 @@ class AutogradeReport:
             f"{len(self.skipped)} already graded (use --force to regrade) — "
             f"{self.seconds:.1f} s with {self.workers} worker(s)"
         ]
+        if self.backup is not None:
+            lines.append(
+                f"  (gradebook backed up first: {self.backup.name}; see `qilab course restore`)"
+            )
         lines += [o.line() for o in sorted(self.outcomes, key=lambda o: o.learner)]
         details = [
             f"  {o.learner}: {issue.message}"
@@ -264,6 +270,9 @@ def autograde(
                 f"`qilab course release {assignment}`."
             ) from None
         known = {s.id for s in gb.students}
+        # Marked work the gradebook no longer holds (restored from a backup, say) is marked
+        # again, even though its autograded/ folder is there.
+        in_book = {s.student.id for s in gb.find_assignment(assignment).submissions}
     candidates = submitted_learners(course, assignment)
     if learners:
         missing = sorted(set(learners) - set(candidates))
@@ -273,9 +282,13 @@ def autograde(
                 "(`qilab course collect`)."
             )
         candidates = [c for c in candidates if c in set(learners)]
-    todo = [c for c in candidates if force or needs_grading(course, c, assignment)]
+    todo = [
+        c for c in candidates if force or c not in in_book or needs_grading(course, c, assignment)
+    ]
     report.skipped = [c for c in candidates if c not in todo]
     integrity_dir = course.state_dir("integrity")
+    if todo:
+        report.backup = backup_gradebook(course, settings.backups)
 
     work = Path(tempfile.mkdtemp(prefix=".autograde-", dir=course.root))
     boxes = settings_for(course.root, settings.max_processes) if boxed else None

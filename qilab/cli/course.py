@@ -16,6 +16,7 @@ the workflow (grading/README.md explains each step):
   (mark reflections in the Formgrader: cd cohort-2025 && jupyter lab)
   qilab course feedback foundation_measurement -C cohort-2025    HTML per learner
   qilab course report -C cohort-2025                     grades.csv, progress.html, portfolio
+  qilab course restore -C cohort-2025                    list gradebook backups (restore NAME)
 """
 
 
@@ -102,6 +103,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     fb.add_argument("--no-release", action="store_true", help="do not release via the exchange")
 
+    res = sub.add_parser(
+        "restore",
+        help="list the gradebook backups, or restore one (the current one is kept too)",
+        description="Autograde backs up a SQLite gradebook before each run (the newest "
+        "c.QilabGrading.backups are kept in DIR/backups). With no BACKUP, list them; with one, "
+        "restore it after saving the current gradebook beside them.",
+    )
+    _course_option(res)
+    res.add_argument("backup", nargs="?", metavar="BACKUP", help="a name from the list, or latest")
+
     rep = sub.add_parser("report", help="grades CSV, cohort progress page, portfolio pages")
     _course_option(rep)
     rep.add_argument("--out", metavar="FOLDER", help="where to write (default: DIR/report)")
@@ -170,6 +181,11 @@ def run(args: argparse.Namespace) -> int:
         )
         print(result)
         return 1 if (result.errors or result.withheld) else 0
+    if args.action == "restore":
+        from qilab.grading.backup import restore
+
+        print(restore(course, args.backup))
+        return 0
     if args.action == "report":
         print(build_report(course, args.out, args.manifest))
         return 0
