@@ -304,3 +304,24 @@ def test_without_a_sandbox_autograde_refuses_in_one_line(make_course, place, mon
         assert (course.root / "autograded" / "d1" / A / f"{A}.ipynb").is_file()
     finally:
         sandbox.probe.cache_clear()
+
+
+def test_feedback_withholds_a_base64_copy_of_the_source_the_second_line(
+    make_course, place, released
+):
+    """Were the sandbox off (the tutor's --no-sandbox), a learner could read source/ and print
+    it base64-encoded; the feedback check decodes it and withholds the page."""
+    course = make_course(["leak", "normal"])
+    place(course, "normal", "solution")
+    code = attacks(course.root, 0)["leak"]
+    folder = course.root / "submitted" / "leak" / A
+    folder.mkdir(parents=True)
+    nbformat.write(attack_notebook(released(course), code), folder / f"{A}.ipynb")
+    autograde(course, A, workers=1, progress=False, sandbox=False)
+    marked = marked_text(course, "leak")
+    assert base64.b64encode(b'{\n "cells"').decode()[:8] in marked  # the copy was printed
+    report = generate_feedback(course, A, release=False)
+    assert [p.parent.parent.name for p in report.pages] == ["normal"]
+    (withheld,) = report.withheld
+    assert "leak" in withheld and "hidden tests" in withheld
+    assert not (course.root / "feedback" / "leak" / A / f"{A}.html").exists()
