@@ -20,6 +20,7 @@ are plain ``nbgrader autograde``'s, only sooner.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import shutil
 import tempfile
@@ -121,6 +122,45 @@ class Limits:
     sandbox: SandboxSettings | None
     cell_output_bytes: int
     notebook_output_bytes: int
+
+
+#: In each run's private folder: which process owns it, and its sandboxes' folder.
+OWNER = "owner.json"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clear_stale_runs(course: Course) -> list[Path]:
+    """Remove the private folders of runs whose process is gone (killed mid-run, say).
+
+    A run that ends, however it ends, removes its own; only a run killed outright (SIGKILL,
+    power cut) leaves one, and its process id says it is no longer running. A folder whose
+    owner cannot be read is left alone unless it is over a day old.
+    """
+    removed = []
+    for folder in course.root.glob(".autograde-*"):
+        try:
+            owner = json.loads((folder / OWNER).read_text())
+            stale = not _alive(int(owner["pid"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            owner = {}
+            stale = time.time() - folder.stat().st_mtime > 86_400
+        if not stale:
+            continue
+        boxes = owner.get("sandboxes")
+        if boxes and Path(boxes).name.startswith("qilab-sandboxes-"):
+            shutil.rmtree(boxes, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 def default_workers() -> int:
@@ -290,8 +330,11 @@ def autograde(
     if todo:
         report.backup = backup_gradebook(course, settings.backups)
 
+    clear_stale_runs(course)
     work = Path(tempfile.mkdtemp(prefix=".autograde-", dir=course.root))
     boxes = settings_for(course.root, settings.max_processes) if boxed else None
+    owner = {"pid": os.getpid(), "sandboxes": boxes.base if boxes else None}
+    (work / OWNER).write_text(json.dumps(owner))
     limits = Limits(boxes, settings.cell_output_bytes, settings.notebook_output_bytes)
     bar: Progress = Progress(len(todo), f"autograde {assignment}") if progress else Silent()
 
