@@ -364,8 +364,31 @@ def autograde(
                 records,
                 limits,
             )
-            for result in pool.run(_unmarkable_first(jobs, finished)):
+            sent: dict[str, ExecJob] = {}
+            retry: list[ExecJob] = []
+            for result in pool.run(_remember(_unmarkable_first(jobs, finished), sent)):
+                if settings.retry_timeouts and timed_out(result):
+                    retry.append(sent[result.key])  # perhaps the load: again, alone, at the end
+                    continue
                 finished(_finish(course, replay_api, spec, result, records[result.learner]))
+        if retry:
+            with WorkerPool(1, memory, work / "workers.log") as alone:
+                for result in alone.run(retry):
+                    record = records[result.learner]
+                    again = timed_out(result)
+                    record.add(
+                        "timeout-retried",
+                        NOTICE,
+                        "it ran out of time while other notebooks were running, so it was run "
+                        "again on its own at the end: "
+                        + (
+                            "it ran out of time again, so the time-out is the learner's."
+                            if again
+                            else "it finished, and those are its marks (the first time-out "
+                            "was the machine's load)."
+                        ),
+                    )
+                    finished(_finish(course, replay_api, spec, result, record))
         _add_scores(course, assignment, report.outcomes)
     finally:
         bar.close()
@@ -454,6 +477,28 @@ def _jobs(
             cell_output_bytes=limits.cell_output_bytes,
             notebook_output_bytes=limits.notebook_output_bytes,
         )
+
+
+def _remember(jobs: Iterator[ExecJob], sent: dict[str, ExecJob]) -> Iterator[ExecJob]:
+    for job in jobs:
+        sent[job.key] = job
+        yield job
+
+
+def timed_out(result: ExecResult) -> bool:
+    """The run stopped on a time limit: the submission's budget, or a cell's time-out."""
+    if any(code == "submission-timeout" for code, _ in result.problems):
+        return True
+    for path in result.executed.values():
+        try:
+            executed = nbformat.read(path, as_version=4)
+        except Exception:
+            continue
+        for cell in executed.cells:
+            for output in cell.get("outputs", []):
+                if output.get("ename") == "CellTimeoutError":
+                    return True
+    return False
 
 
 def _unmarkable_first(

@@ -97,6 +97,8 @@ c.QilabGrading.sandbox = True
 c.QilabGrading.max_processes = 256
 c.QilabGrading.cell_output_bytes = 4_000_000
 c.QilabGrading.notebook_output_bytes = 16_000_000
+# A submission that times out is run again alone at the end (a time-out can be the load).
+c.QilabGrading.retry_timeouts = True
 # Gradebook backups kept in backups/ (SQLite; one is made before each autograde run).
 c.QilabGrading.backups = 5
 # Marked notebooks keep no ipywidgets state (about 1 MB each otherwise).
@@ -383,6 +385,11 @@ def _qilab_grading_class() -> type:
         ).tag(config=True)
         notebook_output_bytes = Integer(
             16_000_000, help="output kept from one notebook, in bytes (0 = no limit)"
+        ).tag(config=True)
+        retry_timeouts = Bool(
+            True,
+            help="run a submission that timed out again, alone, at the end of the run "
+            "(a time-out can be the machine's load, not the learner's code)",
         ).tag(config=True)
         backups = Integer(
             5, help="gradebook backups kept (SQLite), one made before each autograde run"
