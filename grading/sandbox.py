@@ -439,6 +439,12 @@ def _new_pids_group() -> Path | None:
     try:
         parent = root / "qilab-sandbox"
         parent.mkdir(exist_ok=True)
+        # A group whose processes were still exiting when its run released it stays behind,
+        # empty; tidy those (rmdir removes only empty groups; new ones are left alone).
+        for old in parent.glob("job-*"):
+            with contextlib.suppress(OSError):
+                if time.time() - old.stat().st_mtime > 600:
+                    old.rmdir()
         if (parent / "cgroup.subtree_control").is_file():  # cgroup v2: delegate pids
             with contextlib.suppress(OSError):
                 (root / "cgroup.subtree_control").write_text("+pids")
