@@ -8,9 +8,9 @@
 changes to the code take effect at once), with exactly the tested versions pinned in
 ``constraints.txt``. It is done once and redone only when ``pyproject.toml`` or
 ``constraints.txt`` changes, so both commands are quick and safe to run again. For tests it also
-makes sure Debian's ``chromium`` (the browser tests drive it) and ``postgresql`` (a gradebook
-test starts a throw-away server) are present, installing them with apt-get when run as root on
-Debian, as CI does.
+makes sure Debian's ``chromium`` (the browser tests drive it), ``postgresql`` (a gradebook test
+starts a throw-away server) and ``bubblewrap`` (autograde's sandbox) are present, installing
+them with apt-get when run as root on Debian, as CI does.
 
 Anything after the command is passed on: ``python3 make.py lab --port 0``,
 ``python3 make.py test -k measure``.
@@ -41,8 +41,10 @@ PG_CTL = next(
     iter(sorted(Path("/usr/lib/postgresql").glob("*/bin/pg_ctl"), reverse=True)),
     Path("/usr/lib/postgresql/bin/pg_ctl"),  # absent: ensure_system_packages installs it
 )
+#: bubblewrap: every learner kernel runs in its sandbox during autograde (qilab.grading.sandbox).
+BWRAP = Path("/usr/bin/bwrap")
 #: Debian packages the tests need, by the file that shows each is installed.
-TEST_SYSTEM_PACKAGES = {"chromium": CHROMIUM, "postgresql": PG_CTL}
+TEST_SYSTEM_PACKAGES = {"chromium": CHROMIUM, "postgresql": PG_CTL, "bubblewrap": BWRAP}
 
 
 def say(message: str) -> None:

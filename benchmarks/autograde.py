@@ -3,7 +3,9 @@
 Builds a synthetic cohort of 40 submissions (solutions, partial answers, blanks and a correct
 answer that prints a warning — see ``qilab.grading.synthetic``), then grades identical copies
 of it with plain ``nbgrader autograde`` and with ``qilab course autograde`` at 1 and 2 workers,
-each as its own process, as a tutor would run them. Prints each wall time, the speed-up over
+each as its own process, as a tutor would run them — QI Lab's with every learner's kernel in
+its bubblewrap sandbox, as tutors run it (plain nbgrader has none). Prints each wall time, the
+speed-up over
 plain nbgrader (target ≥ 1.7× on 2 cores), the scaling from 1 to 2 workers, and whether every
 cell's score is identical. Takes a few minutes; ``--submissions 12`` for a quick look.
 """
@@ -128,8 +130,8 @@ def main() -> int:
         n = args.submissions
         rows = [
             ("plain `nbgrader autograde` (serial)", times["plain"]),
-            ("`qilab course autograde`, 1 worker", times["workers-1"]),
-            ("`qilab course autograde`, 2 workers", times["workers-2"]),
+            ("`qilab course autograde`, 1 worker *", times["workers-1"]),
+            ("`qilab course autograde`, 2 workers *", times["workers-2"]),
         ]
         print(f"{'run':<40} {'wall time':>10} {'per submission':>15}")
         for label, seconds in rows:
@@ -142,6 +144,7 @@ def main() -> int:
         scaling = times["workers-1"] / times["workers-2"]
         print(f"scaling, 1 → 2 workers: {scaling:.2f}× (2.00× would be linear)")
         print(f"identical scores in every cell ({len(reference)} cells): {'yes' if same else 'NO'}")
+        print("* every learner's kernel in its bubblewrap sandbox (qilab.grading.sandbox)")
         print()
         print(ACROSS_MACHINES)
         return 0 if same else 1

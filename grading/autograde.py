@@ -20,6 +20,7 @@ are plain ``nbgrader autograde``'s, only sooner.
 from __future__ import annotations
 
 import copy
+import json
 import os
 import shutil
 import tempfile
@@ -31,6 +32,7 @@ from typing import Any
 
 import nbformat
 
+from .backup import backup_gradebook
 from .course import Course, CourseError, quiet_nbgrader
 from .execution import ExecJob, ExecResult, WorkerPool, execute_class
 from .integrity import (
@@ -43,6 +45,7 @@ from .integrity import (
     check_notebook,
 )
 from .progress import Progress, Silent
+from .sandbox import SandboxSettings, require, settings_for
 
 REPLAY = "qilab.grading.preprocessors.ReplayExecution"
 
@@ -76,6 +79,7 @@ class AutogradeReport:
     outcomes: list[Outcome] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    backup: Path | None = None
 
     def outcome(self, learner: str) -> Outcome:
         return next(o for o in self.outcomes if o.learner == learner)
@@ -93,6 +97,10 @@ class AutogradeReport:
             f"{len(self.skipped)} already graded (use --force to regrade) — "
             f"{self.seconds:.1f} s with {self.workers} worker(s)"
         ]
+        if self.backup is not None:
+            lines.append(
+                f"  (gradebook backed up first: {self.backup.name}; see `qilab course restore`)"
+            )
         lines += [o.line() for o in sorted(self.outcomes, key=lambda o: o.learner)]
         details = [
             f"  {o.learner}: {issue.message}"
@@ -105,6 +113,54 @@ class AutogradeReport:
             lines.append("Integrity (also in the course report):")
             lines += details
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What every job of a run shares: its sandbox settings and output limits in bytes."""
+
+    sandbox: SandboxSettings | None
+    cell_output_bytes: int
+    notebook_output_bytes: int
+
+
+#: In each run's private folder: which process owns it, and its sandboxes' folder.
+OWNER = "owner.json"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def clear_stale_runs(course: Course) -> list[Path]:
+    """Remove the private folders of runs whose process is gone (killed mid-run, say).
+
+    A run that ends, however it ends, removes its own; only a run killed outright (SIGKILL,
+    power cut) leaves one, and its process id says it is no longer running. A folder whose
+    owner cannot be read is left alone unless it is over a day old.
+    """
+    removed = []
+    for folder in course.root.glob(".autograde-*"):
+        try:
+            owner = json.loads((folder / OWNER).read_text())
+            stale = not _alive(int(owner["pid"]))
+        except (OSError, ValueError, KeyError, TypeError):
+            owner = {}
+            stale = time.time() - folder.stat().st_mtime > 86_400
+        if not stale:
+            continue
+        boxes = owner.get("sandboxes")
+        if boxes and Path(boxes).name.startswith("qilab-sandboxes-"):
+            shutil.rmtree(boxes, ignore_errors=True)
+        shutil.rmtree(folder, ignore_errors=True)
+        removed.append(folder)
+    return removed
 
 
 def default_workers() -> int:
@@ -200,6 +256,7 @@ def autograde(
     memory_limit_mb: int | None = None,
     cell_timeout: int | None = None,
     progress: bool = True,
+    sandbox: bool | None = None,
 ) -> AutogradeReport:
     """Autograde an assignment's submissions in parallel; nbgrader marks, one process writes.
 
@@ -217,6 +274,10 @@ def autograde(
         Regrade submissions that are already autograded (otherwise only new ones).
     submission_timeout, memory_limit_mb, cell_timeout
         Override the course's limits for this run.
+    sandbox
+        Run each learner's kernel in a bubblewrap sandbox (default: the course setting,
+        ``QilabGrading.sandbox``, True). Where no sandbox is possible, autograde refuses to
+        run (:class:`~qilab.grading.sandbox.SandboxUnavailable`) unless this is False.
 
     Examples
     --------
@@ -235,6 +296,9 @@ def autograde(
     memory = int(memory_limit_mb if memory_limit_mb is not None else settings.memory_limit_mb)
     size = int(workers or settings.workers or default_workers())
     report = AutogradeReport(assignment, size)
+    boxed = settings.sandbox if sandbox is None else sandbox
+    if boxed:
+        require()  # one line naming the risk and the fix, before anything is touched
 
     api = course.api(config)
     with course.gradebook() as gb:
@@ -246,6 +310,9 @@ def autograde(
                 f"`qilab course release {assignment}`."
             ) from None
         known = {s.id for s in gb.students}
+        # Marked work the gradebook no longer holds (restored from a backup, say) is marked
+        # again, even though its autograded/ folder is there.
+        in_book = {s.student.id for s in gb.find_assignment(assignment).submissions}
     candidates = submitted_learners(course, assignment)
     if learners:
         missing = sorted(set(learners) - set(candidates))
@@ -255,11 +322,20 @@ def autograde(
                 "(`qilab course collect`)."
             )
         candidates = [c for c in candidates if c in set(learners)]
-    todo = [c for c in candidates if force or needs_grading(course, c, assignment)]
+    todo = [
+        c for c in candidates if force or c not in in_book or needs_grading(course, c, assignment)
+    ]
     report.skipped = [c for c in candidates if c not in todo]
     integrity_dir = course.state_dir("integrity")
+    if todo:
+        report.backup = backup_gradebook(course, settings.backups)
 
+    clear_stale_runs(course)
     work = Path(tempfile.mkdtemp(prefix=".autograde-", dir=course.root))
+    boxes = settings_for(course.root, settings.max_processes) if boxed else None
+    owner = {"pid": os.getpid(), "sandboxes": boxes.base if boxes else None}
+    (work / OWNER).write_text(json.dumps(owner))
+    limits = Limits(boxes, settings.cell_output_bytes, settings.notebook_output_bytes)
     bar: Progress = Progress(len(todo), f"autograde {assignment}") if progress else Silent()
 
     def finished(outcome: Outcome) -> None:
@@ -286,13 +362,39 @@ def autograde(
                 memory,
                 overrides,
                 records,
+                limits,
             )
-            for result in pool.run(_unmarkable_first(jobs, finished)):
+            sent: dict[str, ExecJob] = {}
+            retry: list[ExecJob] = []
+            for result in pool.run(_remember(_unmarkable_first(jobs, finished), sent)):
+                if settings.retry_timeouts and timed_out(result):
+                    retry.append(sent[result.key])  # perhaps the load: again, alone, at the end
+                    continue
                 finished(_finish(course, replay_api, spec, result, records[result.learner]))
+        if retry:
+            with WorkerPool(1, memory, work / "workers.log") as alone:
+                for result in alone.run(retry):
+                    record = records[result.learner]
+                    again = timed_out(result)
+                    record.add(
+                        "timeout-retried",
+                        NOTICE,
+                        "it ran out of time while other notebooks were running, so it was run "
+                        "again on its own at the end: "
+                        + (
+                            "it ran out of time again, so the time-out is the learner's."
+                            if again
+                            else "it finished, and those are its marks (the first time-out "
+                            "was the machine's load)."
+                        ),
+                    )
+                    finished(_finish(course, replay_api, spec, result, record))
         _add_scores(course, assignment, report.outcomes)
     finally:
         bar.close()
         shutil.rmtree(work, ignore_errors=True)
+        if boxes is not None:
+            shutil.rmtree(boxes.base, ignore_errors=True)
     report.seconds = time.monotonic() - started
     return report
 
@@ -309,6 +411,7 @@ def _jobs(
     memory: int,
     overrides: dict[str, Any],
     records: dict[str, IntegrityRecord],
+    limits: Limits,
 ) -> Iterator[IntegrityRecord | ExecJob]:
     """Check and sanitise each submission when a worker is ready for it.
 
@@ -370,7 +473,32 @@ def _jobs(
             budget=budget,
             memory_limit_mb=memory,
             overrides=overrides,
+            sandbox=limits.sandbox,
+            cell_output_bytes=limits.cell_output_bytes,
+            notebook_output_bytes=limits.notebook_output_bytes,
         )
+
+
+def _remember(jobs: Iterator[ExecJob], sent: dict[str, ExecJob]) -> Iterator[ExecJob]:
+    for job in jobs:
+        sent[job.key] = job
+        yield job
+
+
+def timed_out(result: ExecResult) -> bool:
+    """The run stopped on a time limit: the submission's budget, or a cell's time-out."""
+    if any(code == "submission-timeout" for code, _ in result.problems):
+        return True
+    for path in result.executed.values():
+        try:
+            executed = nbformat.read(path, as_version=4)
+        except Exception:
+            continue
+        for cell in executed.cells:
+            for output in cell.get("outputs", []):
+                if output.get("ename") == "CellTimeoutError":
+                    return True
+    return False
 
 
 def _unmarkable_first(
@@ -394,7 +522,7 @@ def _finish(
     """Hand one executed submission to nbgrader's Autograde and record what happened."""
     record.seconds = round(result.seconds, 2)
     for code, message in result.problems:
-        record.add(code, FAILURE, message)
+        record.add(code, NOTICE if code == "output-limit" else FAILURE, message)
     if not result.executed:
         record.status = "not-graded"
         return Outcome(result.learner, "not-graded", record=record)

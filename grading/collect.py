@@ -19,15 +19,23 @@ overwritten, and a learner who is not on the roster is reported, not silently ad
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 import tempfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 from .course import Course, CourseError, quiet_nbgrader
-from .lms import keep_unmatched, stage_export
+from .lms import (
+    TIMESTAMP_FORMAT,
+    ExportedFile,
+    list_export,
+    match_learner,
+    read_bytes,
+    stage_export,
+)
 
 
 @dataclass
@@ -43,6 +51,8 @@ class CollectReport:
     unknown: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     not_submitted: list[str] = field(default_factory=list)
+    #: Files other than notebooks (a .docx, a .pdf …) handed in, by learner: kept with them.
+    other_files: dict[str, list[str]] = field(default_factory=dict)
 
     def __str__(self) -> str:
         lines = [
@@ -58,6 +68,11 @@ class CollectReport:
             f"  {who}: already has a different submission that is not older; the new one is "
             f"kept at {where} (move it into submitted/ yourself to use it)"
             for who, where in self.kept_aside
+        ]
+        lines += [
+            f"  {who}: also handed in {', '.join(names)} (not a notebook: kept with the "
+            "submission, not marked — open it yourself)"
+            for who, names in sorted(self.other_files.items())
         ]
         lines += [f"  unknown learner: {item}" for item in self.unknown]
         lines += [f"  {item}" for item in self.problems]
@@ -178,36 +193,120 @@ def _stage_lms(
 ) -> None:
     raw = staging / ".lms"
     staged = stage_export(source, roster, notebooks, raw)
+    others = _other_files(source, roster)
+    for learner, items in others.matched.items():
+        folder = raw / learner
+        if not folder.is_dir():  # no notebook from them: the other files are the submission
+            folder.mkdir(parents=True)
+            newest = max(i.modified for i in items)
+            (folder / "timestamp.txt").write_text(newest.strftime(TIMESTAMP_FORMAT))
+            staged.learners[learner] = []
+        for item in items:
+            dest = _free_name(folder / PurePosixPath(item.name).name)
+            dest.write_bytes(read_bytes(item))
+            report.other_files.setdefault(learner, []).append(dest.name)
+    staged.unknown += others.unknown
+    staged.ambiguous += others.ambiguous
     for learner in staged.learners:
         (staging / learner).mkdir()
         shutil.move(raw / learner, staging / learner / assignment)
     store = course.root / "unmatched" / assignment
     aside = store / _stamp()
     if staged.unknown:
-        kept = keep_unmatched(staged.unknown, aside, store)
+        kept = keep_aside(staged.unknown, aside, store)
         for item, path in zip(staged.unknown, kept, strict=True):
             report.unknown.append(
                 f"{item.name}: no roster id in its name (kept at {path}). If it is a learner's, "
                 "add them to the roster or rename the file to include their id."
             )
     for item, learners in staged.ambiguous:
-        (path,) = keep_unmatched([item], aside, store)
+        (path,) = keep_aside([item], aside, store)
         report.problems.append(
             f"{item.name} names several learners ({', '.join(learners)}); kept at {path} — "
             "rename it to include only one learner id."
         )
     for learner, item in staged.unnamed:
-        (path,) = keep_unmatched([item], aside, store)
+        (path,) = keep_aside([item], aside, store)
         report.problems.append(
             f"{item.name} ({learner}) does not say which notebook it is ({', '.join(notebooks)});"
             f" kept at {path}."
         )
     for learner, kept, dropped in staged.duplicates:
-        (path,) = keep_unmatched([dropped], aside / "duplicates", store)
+        (path,) = keep_aside([dropped], aside / "duplicates", store)
         report.problems.append(
             f"duplicate files for {learner}: used {kept.name} ({kept.modified:%Y-%m-%d %H:%M}), "
             f"the other is kept at {path}."
         )
+
+
+@dataclass
+class _Others:
+    """An export's files that are not notebooks, sorted like the notebooks are."""
+
+    matched: dict[str, list[ExportedFile]] = field(default_factory=dict)
+    unknown: list[ExportedFile] = field(default_factory=list)
+    ambiguous: list[tuple[ExportedFile, list[str]]] = field(default_factory=list)
+
+
+def _other_files(source: Path, roster: list[str]) -> _Others:
+    """Non-notebook hand-ins (.docx, .pdf …): matched to the roster by the same rule."""
+    patterns = {
+        learner: re.compile(rf"(?<![A-Za-z0-9]){re.escape(learner)}(?![A-Za-z0-9])", re.I)
+        for learner in roster
+    }
+    others = _Others()
+    for item in list_export(source):
+        if item.name.lower().endswith(".ipynb"):
+            continue
+        found = match_learner(item.name, patterns)
+        if len(found) == 1:
+            others.matched.setdefault(found[0], []).append(item)
+        elif found:
+            others.ambiguous.append((item, found))
+        else:
+            others.unknown.append(item)
+    return others
+
+
+def _free_name(path: Path) -> Path:
+    """``path``, or ``name (2).ext`` … if a file of that name is already there."""
+    candidate, n = path, 1
+    while candidate.exists() or candidate.name == "timestamp.txt":
+        n += 1
+        candidate = path.with_name(f"{path.stem} ({n}){path.suffix}")
+    return candidate
+
+
+def keep_aside(items: list[ExportedFile], folder: Path, store: Path) -> list[Path]:
+    """Copy files nobody could be given into ``folder`` (``store/{time}/…``), per sender.
+
+    A file is not stored twice when the same bytes were already kept *under the same name*
+    (re-running collect is safe); byte-identical files from different senders (different
+    names or folders in the export) are each kept, so who sent what is never lost.
+    """
+    known: dict[tuple[str, str], Path] = {}
+    if store.is_dir():
+        for path in store.rglob("*"):
+            if path.is_file():
+                rel = path.relative_to(store).parts[1:]  # without the {time} folder
+                known.setdefault((PurePosixPath(*rel).as_posix(), _sha(path.read_bytes())), path)
+    kept = []
+    for item in items:
+        data = read_bytes(item)
+        dest = folder / PurePosixPath(item.name)
+        key = (dest.relative_to(store).as_posix().split("/", 1)[1], _sha(data))
+        if key in known:
+            kept.append(known[key])
+            continue
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        dest.write_bytes(data)
+        known[key] = dest
+        kept.append(dest)
+    return kept
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _keep(

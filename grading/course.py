@@ -10,6 +10,7 @@ nbgrader preprocessor named in that file, so plain ``nbgrader autograde`` and
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import os
@@ -98,6 +99,18 @@ c.QilabGrading.memory_limit_mb = {memory_limit_mb}  # address space of the learn
 c.LatePenalties.plugin_class = "qilab.grading.deadlines.LatePenalty"
 c.LatePenalty.percent_per_day = 0
 c.LatePenalty.max_percent = 100
+# Each learner's kernel runs in a bubblewrap sandbox: only its own files, no course folder, no
+# network, its own processes (at most max_processes). Output kept per cell and notebook, bytes.
+c.QilabGrading.sandbox = True
+c.QilabGrading.max_processes = 256
+c.QilabGrading.cell_output_bytes = 4_000_000
+c.QilabGrading.notebook_output_bytes = 16_000_000
+# A submission that times out is run again alone at the end (a time-out can be the load).
+c.QilabGrading.retry_timeouts = True
+# Gradebook backups kept in backups/ (SQLite; one is made before each autograde run).
+c.QilabGrading.backups = 5
+# Marked notebooks keep no ipywidgets state (about 1 MB each otherwise).
+c.Execute.store_widget_state = False
 """
 
 
@@ -263,6 +276,7 @@ class Course:
     def gradebook(self) -> Iterator[Any]:
         from nbgrader.api import Gradebook
 
+        require_driver(self.db_url)
         with quiet_nbgrader():
             try:
                 gb = Gradebook(self.db_url, self.course_id)
@@ -304,6 +318,32 @@ class Course:
         return path
 
 
+def require_driver(db_url: str) -> None:
+    """Fail with the fix when the gradebook's database driver (e.g. psycopg2) is missing.
+
+    Without this, SQLAlchemy's ImportError surfaced as "check the database is running".
+    """
+    from sqlalchemy.engine import make_url
+
+    try:
+        dialect = make_url(db_url).get_dialect()
+    except Exception:
+        return  # a malformed URL: opening the gradebook says so
+    try:
+        dialect.import_dbapi()
+    except ImportError as exc:
+        missing = getattr(exc, "name", None) or str(exc)
+        fix = (
+            "pip install 'qilab[postgres]'"
+            if dialect.name == "postgresql"
+            else f"pip install {missing}"
+        )
+        raise CourseError(
+            f"the gradebook {_redact(db_url)} needs the {missing} database driver, which is not "
+            f"installed: run `{fix}` (in QI Lab's environment), then the same command again."
+        ) from None
+
+
 def assignment_sort_key(name: str) -> tuple[int, str]:
     """Sort ``{level}_{theme}`` ids by escalator level, anything else last."""
     level = name.split("_", 1)[0]
@@ -321,7 +361,7 @@ def _redact(url: str) -> str:
 
 
 def _qilab_grading_class() -> type:
-    from traitlets import Float, Integer
+    from traitlets import Bool, Float, Integer
     from traitlets.config import Configurable
 
     class QilabGrading(Configurable):
@@ -338,6 +378,26 @@ def _qilab_grading_class() -> type:
         ).tag(config=True)
         pass_mark = Float(
             50.0, help="no longer used: pass marks live in curriculum/escalator.yaml"
+        ).tag(config=True)
+        sandbox = Bool(
+            True, help="run each learner's kernel in a bubblewrap sandbox (False: at your risk)"
+        ).tag(config=True)
+        max_processes = Integer(
+            256, help="processes and threads a learner's code may have at once (0 = no cap)"
+        ).tag(config=True)
+        cell_output_bytes = Integer(
+            4_000_000, help="output kept from one cell, in bytes (0 = no limit)"
+        ).tag(config=True)
+        notebook_output_bytes = Integer(
+            16_000_000, help="output kept from one notebook, in bytes (0 = no limit)"
+        ).tag(config=True)
+        retry_timeouts = Bool(
+            True,
+            help="run a submission that timed out again, alone, at the end of the run "
+            "(a time-out can be the machine's load, not the learner's code)",
+        ).tag(config=True)
+        backups = Integer(
+            5, help="gradebook backups kept (SQLite), one made before each autograde run"
         ).tag(config=True)
 
     return QilabGrading
@@ -434,15 +494,47 @@ def init_course(
     """
     root = Path(directory).expanduser().resolve()
     parsed = read_roster(roster)  # read first: a bad roster path changes nothing on disk
+    if db_url:
+        require_driver(db_url)  # and a missing driver neither
     if root.exists() and not root.is_dir():
         raise CourseError(f"{root} is a file: choose a folder name for the course.")
-    config_path = root / CONFIG_NAME
-    created = not config_path.exists()
+    created = not (root / CONFIG_NAME).exists()
     if created and root.is_dir() and any(root.iterdir()) and not (root / MARKER_NAME).exists():
         raise CourseError(
             f"{root} already holds other files: choose a new or empty folder for the course."
         )
+    new_root = not root.exists()
+    before = set(root.iterdir()) if root.is_dir() else set()
     root.mkdir(parents=True, exist_ok=True)
+    try:
+        limits = (cell_timeout, submission_timeout, memory_limit_mb)
+        return _init(root, parsed, created, db_url, course_id, source, exchange, limits)
+    except BaseException:
+        if created:  # leave nothing half-made: remove only what this call created
+            for path in set(root.iterdir()) - before:
+                if path.is_dir() and not path.is_symlink():
+                    shutil.rmtree(path, ignore_errors=True)
+                else:
+                    path.unlink(missing_ok=True)
+            if new_root:
+                with contextlib.suppress(OSError):
+                    root.rmdir()
+        raise
+
+
+def _init(
+    root: Path,
+    parsed: Any,
+    created: bool,
+    db_url: str | None,
+    course_id: str | None,
+    source: str | Path | None,
+    exchange: str | Path | None,
+    limits: tuple[int, int, int],
+) -> InitReport:
+    """The body of :func:`init_course`, once the folder exists."""
+    cell_timeout, submission_timeout, memory_limit_mb = limits
+    config_path = root / CONFIG_NAME
     course_id = course_id or _course_id_from(root.name)
     if created:
         config_path.write_text(

@@ -25,6 +25,7 @@ import contextlib
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 import time
 from collections import deque
@@ -34,8 +35,17 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+from .sandbox import JobSandbox, ProcessCap, SandboxSettings, kernel_manager_class, processes_in
+
 #: Seconds past its budget before the parent gives up on a worker and kills it.
 GRACE_SECONDS = 30.0
+#: Times a notebook is tried when the platform, not the learner, fails (kernel start, set-up).
+PLATFORM_ATTEMPTS = 3
+PLATFORM_NOTE = (
+    "not marked: platform error ({why}). This is not the learner's doing; it was tried "
+    "{attempts} times and will be marked again on the next `qilab course autograde` run "
+    "(no --force needed)."
+)
 
 
 @dataclass
@@ -51,6 +61,11 @@ class ExecJob:
     budget: float
     memory_limit_mb: int = 0
     overrides: dict[str, Any] = field(default_factory=dict)
+    #: The sandbox every kernel of this job starts in (None: run unsandboxed, as opted out).
+    sandbox: SandboxSettings | None = None
+    #: Output kept per cell and per notebook, in bytes (0: no limit).
+    cell_output_bytes: int = 0
+    notebook_output_bytes: int = 0
 
     @property
     def key(self) -> str:
@@ -150,10 +165,19 @@ def _not_run(nb: Any, start: int, message: str, ename: str) -> int:
     return count
 
 
+class PlatformFault(Exception):
+    """The kernel or the course's own set-up failed: retry; never the learner's zero."""
+
+
 def run_job(
     job: ExecJob, notify: Callable[[tuple[Any, ...]], None] = lambda msg: None
 ) -> ExecResult:
     """Execute one submission's notebooks with nbgrader's ``Execute``, within its budget.
+
+    Each kernel starts in the job's sandbox (:mod:`~qilab.grading.sandbox`) unless the tutor
+    opted out. A failure of the platform — a kernel that does not start, or the course's own
+    set-up cell failing before any learner code ran — is retried, and if it persists the
+    submission is left unmarked with a ``platform-error`` finding, so the next run marks it.
 
     Examples
     --------
@@ -162,75 +186,286 @@ def run_job(
     [('submission-timeout', 'stopped after its 300 s budget; 2 cell(s) were not run')]
     """
     import nbformat
-    from nbgrader import utils
 
     started = time.monotonic()
     deadline = started + job.budget
     result = ExecResult(job.learner, job.assignment)
     config = _course_config(job.course_root, job.overrides)
-    base = execute_class(config)
-
-    class Tracked(base):  # type: ignore[misc, valid-type]
-        current = -1
-
-        def preprocess_cell(self, cell: Any, resources: Any, index: int) -> Any:
-            if self.current < 0:  # the kernel is up and no learner code has run yet
-                cap_kernel(_kernel_pid(self), job.memory_limit_mb)
-            self.current = index
-            return super().preprocess_cell(cell, resources, index)
-
     out_dir = Path(job.out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     for name in job.notebooks:
         path = Path(job.workdir, f"{name}.ipynb")
-        nb = nbformat.read(path, as_version=4)
-        resources = {
-            "metadata": {"path": job.workdir},
-            "nbgrader": {"student": job.learner, "assignment": job.assignment, "notebook": name},
-        }
-        executor = Tracked(config=config)
-        if time.monotonic() >= deadline:
-            skipped = _not_run(nb, 0, _budget_message(job, None), "SubmissionTimeout")
-            result.problems.append(("submission-timeout", _budget_text(job, name, skipped)))
-        else:
-            watchdog = _Watchdog(executor, deadline, lambda pid: notify(("kernel", job.key, pid)))
-            watchdog.start()
+        for attempt in range(1, PLATFORM_ATTEMPTS + 1):
+            nb = nbformat.read(path, as_version=4)
             try:
-                with utils.setenv(NBGRADER_EXECUTION="autograde"):
-                    executor.preprocess(nb, resources)
-            except Exception as exc:
-                at = max(executor.current, 0)
-                if watchdog.fired:
-                    message = _budget_message(job, at)
-                    skipped = _not_run(nb, at, message, "SubmissionTimeout")
-                    result.problems.append(("submission-timeout", _budget_text(job, name, skipped)))
-                elif executor.current < 0:  # not the learner's doing: do not mark it
+                problems = _run_notebook(job, config, name, nb, deadline, notify)
+                break
+            except PlatformFault as fault:
+                if attempt == PLATFORM_ATTEMPTS:
+                    why = f"{name}: {fault}"
                     result.problems.append(
-                        (
-                            "kernel-failed",
-                            f"{name}: the kernel could not start ({type(exc).__name__}: {exc}); "
-                            "if the memory cap is very low, raise QilabGrading.memory_limit_mb.",
-                        )
+                        ("platform-error", PLATFORM_NOTE.format(why=why, attempts=attempt))
                     )
                     result.executed.clear()
-                    break
-                else:
-                    message = (
-                        f"The kernel stopped while running cell #{at + 1} ({type(exc).__name__})"
-                        " — often the memory cap, or code that ends the process."
-                    )
-                    skipped = _not_run(nb, at, message, "DeadKernelError")
-                    result.problems.append(
-                        ("kernel-died", f"{name}: {message} {skipped} cell(s) were not run.")
-                    )
-            finally:
-                watchdog.done.set()
-                watchdog.join()
+                    result.seconds = time.monotonic() - started
+                    return result
+                time.sleep(min(2.0 * attempt, 5.0))
+        result.problems += problems
         out = out_dir / f"{name}.ipynb"
         nbformat.write(nb, out)
         result.executed[name] = str(out)
     result.seconds = time.monotonic() - started
     return result
+
+
+def _run_notebook(
+    job: ExecJob,
+    config: Any,
+    name: str,
+    nb: Any,
+    deadline: float,
+    notify: Callable[[tuple[Any, ...]], None],
+) -> list[tuple[str, str]]:
+    """Run one notebook once, in place; return what went wrong that the learner should own.
+
+    Raises :class:`PlatformFault` when the failure is the platform's.
+    """
+    from nbgrader import utils
+
+    problems: list[tuple[str, str]] = []
+    if time.monotonic() >= deadline:
+        skipped = _not_run(nb, 0, _budget_message(job, None), "SubmissionTimeout")
+        return [("submission-timeout", _budget_text(job, name, skipped))]
+    box = JobSandbox.create(job.sandbox, Path(job.workdir)) if job.sandbox else None
+    cap = ProcessCap(job.sandbox.max_processes if job.sandbox else 0)
+    budget = OutputBudget(job.cell_output_bytes, job.notebook_output_bytes)
+    executor = _executor_class(execute_class(config), job, box, cap, budget)(config=config)
+    cwd = str(box.work) if box else job.workdir
+    resources = {
+        "metadata": {"path": cwd},
+        "nbgrader": {"student": job.learner, "assignment": job.assignment, "notebook": name},
+    }
+    watchdog = _Watchdog(executor, deadline, lambda pid: notify(("kernel", job.key, pid)))
+    watchdog.start()
+    try:
+        with utils.setenv(NBGRADER_EXECUTION="autograde"):
+            executor.preprocess(nb, resources)
+    except Exception as exc:
+        at = max(executor.current, 0)
+        if watchdog.fired:
+            message = _budget_message(job, at)
+            skipped = _not_run(nb, at, message, "SubmissionTimeout")
+            problems.append(("submission-timeout", _budget_text(job, name, skipped)))
+        elif executor.current < 0:  # not the learner's doing: do not mark it
+            hint = ""
+            if job.memory_limit_mb and job.memory_limit_mb < 512:
+                hint = "; the memory cap is very low: raise QilabGrading.memory_limit_mb"
+            raise PlatformFault(
+                f"the kernel could not start ({type(exc).__name__}: {exc}){hint}"
+            ) from None
+        elif _course_cell(nb, at):
+            raise PlatformFault(
+                f"the kernel stopped in the course's own set-up cell #{at + 1} "
+                f"({type(exc).__name__})"
+            ) from None
+        else:
+            message = (
+                f"The kernel stopped while running cell #{at + 1} ({type(exc).__name__})"
+                " — often the memory cap, or code that ends the process."
+            )
+            skipped = _not_run(nb, at, message, "DeadKernelError")
+            problems.append(("kernel-died", f"{name}: {message} {skipped} cell(s) were not run."))
+    finally:
+        watchdog.done.set()
+        watchdog.join()
+        cap.release()
+        if box is not None:
+            box.remove()
+    if not watchdog.fired:
+        failed = _failed_setup(nb)
+        if failed is not None:
+            raise PlatformFault(failed)
+    problems += budget.problems(name)
+    return problems
+
+
+def _executor_class(
+    base: type, job: ExecJob, box: JobSandbox | None, cap: ProcessCap, budget: OutputBudget
+) -> type:
+    """nbgrader's Execute, sandboxed, capped before the first cell, with output in bytes."""
+
+    class Tracked(base):  # type: ignore[misc, valid-type]
+        current = -1
+        usual_iopub_timeout: int | None = None
+
+        def create_kernel_manager(self) -> Any:
+            if box is None:
+                return super().create_kernel_manager()
+            if not self.kernel_name:
+                self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name") or ""
+            manager = kernel_manager_class()
+            kwargs = {"kernel_name": self.kernel_name} if self.kernel_name else {}
+            self.km = manager(sandbox=box, config=self.config, **kwargs)
+            return self.km
+
+        def preprocess_cell(self, cell: Any, resources: Any, index: int) -> Any:
+            if self.current < 0:  # the kernel is up and no learner code has run yet
+                pid = _kernel_pid(self)
+                if box is None:
+                    cap_kernel(pid, job.memory_limit_mb)
+                else:
+                    pids = processes_in(pid)
+                    for each in pids:
+                        cap_kernel(each, job.memory_limit_mb, hard=True)
+                    cap.apply(pids)
+            self.current = index
+            # Output still arriving after the cell's reply (a flood, read and dropped past the
+            # output limit) gets the cell's time, as reading it all would, not nbclient's 4 s.
+            if self.usual_iopub_timeout is None:
+                self.usual_iopub_timeout = self.iopub_timeout
+            self.iopub_timeout = max(self.usual_iopub_timeout, self.timeout or 60)
+            return super().preprocess_cell(cell, resources, index)
+
+        def output(self, outs: Any, msg: Any, display_id: Any, cell_index: int) -> Any:
+            out = super().output(outs, msg, display_id, cell_index)
+            if out is not None:
+                budget.admit(outs, out, cell_index)
+            return out
+
+    return Tracked
+
+
+def _flags(cell: Any) -> dict[str, Any]:
+    return cell.get("metadata", {}).get("nbgrader", {}) or {}
+
+
+def _course_cell(nb: Any, index: int) -> bool:
+    """A locked course cell (not an answer, not a test) with only course cells before it."""
+    for i, cell in enumerate(nb.cells[: index + 1]):
+        if cell.cell_type != "code":
+            continue
+        flags = _flags(cell)
+        course = flags.get("locked") and not flags.get("solution") and not flags.get("grade")
+        if i == index:
+            return bool(course)
+        if not flags.get("locked"):  # learner code ran first: their doing
+            return False
+    return False
+
+
+def _failed_setup(nb: Any) -> str | None:
+    """The course's set-up cell failed before any learner code ran: say how, else None."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        if not _course_cell(nb, index):
+            return None
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "error":
+                evalue = str(output.get("evalue", ""))[:200]
+                return (
+                    f"the course's own set-up cell #{index + 1} failed "
+                    f"({output.get('ename', 'Error')}: {evalue})"
+                )
+    return None
+
+
+def _size(out: Any) -> int:
+    """Roughly the bytes an output adds to the notebook (characters of its text and data)."""
+    kind = out.get("output_type")
+    if kind == "stream":
+        return len(out.get("text", ""))
+    if kind == "error":
+        return len(str(out.get("evalue", ""))) + sum(len(str(t)) for t in out.get("traceback", []))
+    return sum(len(str(value)) for value in out.get("data", {}).values())
+
+
+class OutputBudget:
+    """Output limits in bytes: per cell and per notebook, with a note where output stops.
+
+    Output is counted as it is kept. Past a limit, plain output (stdout, pictures) is
+    dropped; the first error, stderr text and result of each cell are still kept, shortened,
+    because nbgrader's marks depend on them — so the marks are the same as with every byte
+    kept.
+    """
+
+    KEEP = 2000  # characters kept of an error, stderr text or result past the limit
+
+    def __init__(self, cell_limit: int, notebook_limit: int) -> None:
+        self.cell_limit, self.notebook_limit = cell_limit, notebook_limit
+        self.total = 0
+        self.per_cell: dict[int, int] = {}
+        self.kept: dict[int, set[tuple[str, str]]] = {}
+        self.cut: dict[int, str] = {}
+
+    def admit(self, outs: list[Any], out: Any, index: int) -> bool:
+        """Keep ``out`` (just added to ``outs``) within the limits; True once past one."""
+        import nbformat
+
+        size = _size(out)
+        used = self.per_cell.get(index, 0)
+        room = min(
+            self.cell_limit - used if self.cell_limit else size,
+            self.notebook_limit - self.total if self.notebook_limit else size,
+        )
+        if index not in self.cut and size <= room:
+            self.per_cell[index] = used + size
+            self.total += size
+            return False
+        if outs and outs[-1] is out:
+            outs.pop()
+        if index not in self.cut:
+            if self.cell_limit and used + size > self.cell_limit:
+                why = f"this cell's output passed the {self.cell_limit:,} byte limit per cell"
+            else:
+                why = f"the notebook's output passed its {self.notebook_limit:,} byte limit"
+            self.cut[index] = why
+            if out.get("output_type") == "stream" and room > 0:  # keep what fits
+                outs.append(
+                    nbformat.v4.new_output("stream", name=out.get("name"), text=out.text[:room])
+                )
+                self.per_cell[index] = used + room
+                self.total += room
+            note = f"\n[QI Lab: output stopped here — {why}; the rest was not kept.]\n"
+            outs.append(nbformat.v4.new_output("stream", name="stdout", text=note))
+        kind = (out.get("output_type", ""), out.get("name", ""))
+        grading = kind[0] in ("error", "execute_result") or kind == ("stream", "stderr")
+        seen = self.kept.setdefault(index, set())
+        if grading and kind not in seen:
+            seen.add(kind)
+            outs.append(self._shorten(out))
+        return True
+
+    def _shorten(self, out: Any) -> Any:
+        import nbformat
+
+        keep = self.KEEP
+        kind = out.get("output_type")
+        if kind == "error":
+            return nbformat.v4.new_output(
+                "error",
+                ename=str(out.get("ename", ""))[:keep],
+                evalue=str(out.get("evalue", ""))[:keep],
+                traceback=[str(line)[:keep] for line in out.get("traceback", [])[:20]],
+            )
+        if kind == "stream":
+            return nbformat.v4.new_output("stream", name=out.get("name"), text=out.text[:keep])
+        text = out.get("data", {}).get("text/plain", "")
+        result = nbformat.v4.new_output(
+            "execute_result", data={"text/plain": str(text)[:keep]}, execution_count=None
+        )
+        result.execution_count = out.get("execution_count")
+        return result
+
+    def problems(self, notebook: str) -> list[tuple[str, str]]:
+        return [
+            (
+                "output-limit",
+                f"{notebook}: cell #{index + 1} printed too much ({why}); the rest of its "
+                "output was not kept (marks do not depend on it).",
+            )
+            for index, why in sorted(self.cut.items())
+        ]
 
 
 def _budget_message(job: ExecJob, at: int | None) -> str:
@@ -248,17 +483,23 @@ def _budget_text(job: ExecJob, notebook: str, skipped: int) -> str:
     )
 
 
-def cap_kernel(pid: int | None, megabytes: int) -> bool:
-    """Limit a running kernel's address space (Linux ``prlimit``); False where unsupported."""
+def cap_kernel(pid: int | None, megabytes: int, hard: bool = False) -> bool:
+    """Limit a running kernel's address space (Linux ``prlimit``); False where unsupported.
+
+    ``hard=True`` also lowers the hard limit, so the learner's code cannot raise it again.
+    """
     import resource
 
     if megabytes <= 0 or pid is None or not hasattr(resource, "prlimit"):
         return False
-    _, hard = resource.prlimit(pid, resource.RLIMIT_AS)
-    cap = megabytes * 1024 * 1024
-    if hard != resource.RLIM_INFINITY:
-        cap = min(cap, hard)
-    resource.prlimit(pid, resource.RLIMIT_AS, (cap, hard))
+    try:
+        _, current = resource.prlimit(pid, resource.RLIMIT_AS)
+        cap = megabytes * 1024 * 1024
+        if current != resource.RLIM_INFINITY:
+            cap = min(cap, current)
+        resource.prlimit(pid, resource.RLIMIT_AS, (cap, cap if hard else current))
+    except (ProcessLookupError, PermissionError):
+        return False
     return True
 
 
@@ -275,9 +516,23 @@ def _limit_own_memory(megabytes: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
 
 
+def _die_with_parent() -> None:
+    """Linux: if the autograde process dies (even by SIGKILL), this worker dies too; its
+    sandboxed kernels follow (bubblewrap's ``--die-with-parent``), so nothing is orphaned."""
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() == 1:  # the parent is already gone
+            os._exit(1)
+
+
 def _worker_main(conn: Connection, memory_limit_mb: int, log_path: str) -> None:
     """A worker: execute jobs sent down the pipe until told to stop (``None``)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
+    _die_with_parent()
     log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
     os.dup2(log, 1)  # kernels inherit these: their chatter goes to the log, not the tutor
     os.dup2(log, 2)

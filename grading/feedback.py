@@ -7,13 +7,22 @@ tracebacks quoting the failing test line. :class:`PlainWordsFeedback` (named in 
 cell's output with a sentence: passed or not, the marks, and why, in plain words.
 :func:`generate_feedback` wraps nbgrader's ``generate_feedback`` and ``release_feedback`` and
 checks every page for hidden-test code before anyone can read it (and drops the page's
-MathJax-from-a-CDN script, so it opens offline).
+MathJax-from-a-CDN script, so it opens offline). The check also decodes base64, hex and
+compressed copies in a page (:func:`find_leaks`): a learner who could read the tests would
+otherwise print them encoded.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
+import bz2
+import contextlib
 import html
+import json
+import lzma
 import re
+import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -285,8 +294,7 @@ def generate_feedback(
         offline = label_page(offline, pending.get(learner, []))
         if offline != raw:
             page.write_text(offline, encoding="utf-8")
-        text = page_text(offline)
-        leaked = [s for s in snippets if s in text]
+        leaked = find_leaks(offline, snippets)
         if leaked:
             page.unlink()
             report.withheld.append(f"{page} (it showed hidden tests: {leaked[0]!r})")
@@ -322,6 +330,69 @@ def _release_feedback(api: Any, assignment: str, learner: str) -> dict[str, Any]
 def _last_line(result: dict[str, Any]) -> str:
     text = (result.get("error") or result.get("log") or "nbgrader failed").strip()
     return text.splitlines()[-1]
+
+
+#: Runs of characters that may be an encoded copy (base64, its URL-safe form, or hex).
+BASE64_RUN = re.compile(r"[A-Za-z0-9+/_\-]{24,}(?:(?:\s|\\n)+[A-Za-z0-9+/_\-]+)*={0,2}")
+#: At most this much is unpacked from one compressed copy (no decompression bomb).
+UNPACK_LIMIT = 8_000_000
+HEX_RUN = re.compile(r"(?:[0-9a-fA-F]{2}[\s:]?){12,}")
+
+
+def _forms(snippet: str) -> set[str]:
+    """A snippet as it reads in text, and as JSON (a notebook file) escapes it."""
+    return {snippet, json.dumps(snippet)[1:-1], json.dumps(snippet, ensure_ascii=False)[1:-1]}
+
+
+def _decodings(page: str) -> list[str]:
+    """Text hidden in the page as base64, URL-safe base64 or hex (also zlib/gzip inside)."""
+    blobs: list[bytes] = []
+    for match in BASE64_RUN.finditer(page):
+        run = re.sub(r"[\s]|\\n", "", match.group())
+        for candidate in (run, run.replace("-", "+").replace("_", "/")):
+            body = candidate.rstrip("=")
+            for start in range(4):  # a copy need not start on a 3-byte boundary
+                chunk = body[start:]
+                chunk = chunk[: len(chunk) - len(chunk) % 4]
+                with contextlib.suppress(binascii.Error, ValueError):
+                    blobs.append(base64.b64decode(chunk, validate=True))
+    for match in HEX_RUN.finditer(page):
+        digits = re.sub(r"[^0-9a-fA-F]", "", match.group())
+        for start in (0, 1):
+            chunk = digits[start:]
+            with contextlib.suppress(ValueError):
+                blobs.append(bytes.fromhex(chunk[: len(chunk) - len(chunk) % 2]))
+    for blob in list(blobs):
+        for unpacker in (
+            lambda: zlib.decompressobj(),  # zlib
+            lambda: zlib.decompressobj(31),  # gzip
+            bz2.BZ2Decompressor,
+            lzma.LZMADecompressor,
+        ):
+            with contextlib.suppress(Exception):
+                blobs.append(unpacker().decompress(blob, UNPACK_LIMIT))
+    return [blob.decode("utf-8", "replace") for blob in blobs if len(blob) >= 8]
+
+
+def find_leaks(page: str, snippets: list[str]) -> list[str]:
+    """Hidden-test or mark-scheme lines a feedback page shows, plainly or encoded.
+
+    Checked: the visible text, the raw HTML, and every base64 (also URL-safe, line-wrapped
+    or at any offset), hex, and zlib/gzip/bz2/xz-compressed copy inside either — in text and
+    in JSON-escaped form (a notebook file printed whole).
+
+    Examples
+    --------
+    >>> secret = "assert f(2) == 4, 'even'"
+    >>> find_leaks("<pre>" + base64.b64encode(secret.encode()).decode() + "</pre>", [secret])
+    ["assert f(2) == 4, 'even'"]
+    >>> find_leaks("<pre>" + secret.encode().hex() + "</pre>", [secret])
+    ["assert f(2) == 4, 'even'"]
+    >>> find_leaks("<p>all passed</p>", [secret])
+    []
+    """
+    texts = [page_text(page), page, *_decodings(page)]
+    return [s for s in snippets if any(form in text for text in texts for form in _forms(s))]
 
 
 def read_feedback(page: Path) -> str:

@@ -74,20 +74,74 @@ def _column(headers: dict[str, str], names: tuple[str, ...]) -> str | None:
     return next((headers[n] for n in names if n in headers), None)
 
 
+#: Words that belong to the surname that follows them (Irish, Scottish, Welsh, Dutch, German,
+#: Romance, Arabic and Malay usage): "Ó Briain", "van der Berg", "de la Cruz", "bin Ahmad".
+SURNAME_PARTICLES = frozenset(
+    [
+        "ó",
+        "o'",
+        "ní",
+        "nic",
+        "ua",
+        "uí",
+        "mac",
+        "mhic",
+        "ap",
+        "ab",
+        "ferch",
+        "van",
+        "von",
+        "der",
+        "den",
+        "ter",
+        "de",
+        "del",
+        "della",
+        "di",
+        "da",
+        "dos",
+        "das",
+        "du",
+        "des",
+        "la",
+        "le",
+        "st",
+        "st.",
+        "al",
+        "el",
+        "bin",
+        "binti",
+        "bint",
+        "ibn",
+    ]
+)
+
+
 def split_name(full: str) -> tuple[str, str]:
-    """Split a full name for nbgrader's first/last fields: the last word is the surname.
+    """Split a full name for nbgrader's first/last fields, keeping it as written.
+
+    The surname is the last word with any particles before it ("Ó Briain", "van der Berg"),
+    so the Formgrader's "surname, first names" reads right; joined again with a space the
+    two parts give back the name exactly as the roster wrote it.
 
     Examples
     --------
-    >>> split_name("Dr Aisha  Khan")
+    >>> split_name("Dr Aisha Khan")
     ('Dr Aisha', 'Khan')
+    >>> split_name("Dr Siân Ó Briain")
+    ('Dr Siân', 'Ó Briain')
+    >>> split_name("Prof Anna van der Berg")
+    ('Prof Anna', 'van der Berg')
     >>> split_name("Cher")
     ('Cher', '')
     """
     words = full.split()
     if len(words) < 2:
         return (words[0] if words else "", "")
-    return " ".join(words[:-1]), words[-1]
+    start = len(words) - 1
+    while start > 1 and words[start - 1].casefold() in SURNAME_PARTICLES:
+        start -= 1
+    return " ".join(words[:start]), " ".join(words[start:])
 
 
 def read_roster(path: str | Path) -> Roster:

@@ -19,6 +19,7 @@ the workflow (grading/README.md explains each step):
   qilab course feedback foundation_measurement -C cohort-2025    HTML per learner
   qilab course report -C cohort-2025                     grades.csv, progress.html, portfolio
   qilab course export moodle-worksheet foundation_measurement --worksheet grades.csv -C cohort-2025
+  qilab course restore -C cohort-2025                    list gradebook backups (restore NAME)
 """
 
 
@@ -106,6 +107,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     auto.add_argument("--cell-timeout", type=int, metavar="SECONDS", help="time for one cell")
     auto.add_argument("--memory", type=int, metavar="MIB", help="memory cap per submission")
     auto.add_argument("--no-progress", action="store_true", help="no progress bar")
+    auto.add_argument(
+        "--no-sandbox",
+        action="store_true",
+        help="run learners' code WITHOUT the bubblewrap sandbox (it could then read the "
+        "solutions and change the gradebook): only where bubblewrap cannot run",
+    )
 
     fb = sub.add_parser("feedback", help="write (and release) each learner's HTML feedback")
     _course_option(fb)
@@ -120,6 +127,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="also write pages for learners whose written answers are not marked yet, "
         "labelled provisional (default: hold them back)",
     )
+
+    res = sub.add_parser(
+        "restore",
+        help="list the gradebook backups, or restore one (the current one is kept too)",
+        description="Autograde backs up a SQLite gradebook before each run (the newest "
+        "c.QilabGrading.backups are kept in DIR/backups). With no BACKUP, list them; with one, "
+        "restore it after saving the current gradebook beside them.",
+    )
+    _course_option(res)
+    res.add_argument("backup", nargs="?", metavar="BACKUP", help="a name from the list, or latest")
 
     rep = sub.add_parser("report", help="grades CSV, cohort progress page, portfolio pages")
     _course_option(rep)
@@ -200,6 +217,7 @@ def run(args: argparse.Namespace) -> int:
             memory_limit_mb=args.memory,
             cell_timeout=args.cell_timeout,
             progress=not args.no_progress,
+            sandbox=False if args.no_sandbox else None,
         )
         print(result)
         return 1 if any(o.status == "not-graded" for o in result.outcomes) else 0
@@ -213,6 +231,11 @@ def run(args: argparse.Namespace) -> int:
         )
         print(result)
         return 1 if (result.errors or result.withheld) else 0
+    if args.action == "restore":
+        from qilab.grading.backup import restore
+
+        print(restore(course, args.backup))
+        return 0
     if args.action == "report":
         print(build_report(course, args.out, args.manifest))
         return 0

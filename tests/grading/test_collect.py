@@ -51,3 +51,65 @@ def test_lms_file_that_is_not_newer_is_kept_aside_not_overwriting(
     assert who == "d1" and sha(existing) == before
     assert (aside / f"{A}.ipynb").is_file()
     assert collect(course, A, export).kept_aside == [("d1", aside)]  # not stored twice
+
+
+def test_lms_hand_ins_that_are_not_notebooks_are_kept_with_their_learner(
+    make_course, released, tmp_path
+):
+    from qilab.grading.autograde import autograde
+
+    course = make_course(["d1", "d2", "d3"])
+    blank = nbformat.writes(synthetic.submission(released(course), "blank")).encode()
+    when = (2025, 3, 14, 17, 30, 0)
+    files = {
+        "Dr One_d1_assignsubmission_file_/run charts.ipynb": blank,
+        "Dr One_d1_assignsubmission_file_/reflection.docx": b"PK\x03\x04 a Word file",
+        "Dr Two_d2_assignsubmission_file_/my essay.pdf": b"%PDF-1.7 an essay",
+        # three people not on the roster hand in the very same (blank) notebook
+        "Dr Xa_x1_assignsubmission_file_/run charts.ipynb": blank,
+        "Dr Xb_x2_assignsubmission_file_/run charts.ipynb": blank,
+        "Dr Xc_x3_assignsubmission_file_/run charts.ipynb": blank,
+        "Dr Xc_x3_assignsubmission_file_/notes.txt": b"my notes",
+    }
+    export = tmp_path / "moodle.zip"
+    with zipfile.ZipFile(export, "w") as archive:
+        for name, data in files.items():
+            archive.writestr(zipfile.ZipInfo(name, date_time=when), data)
+
+    report = collect(course, A, export)
+    d1 = course.root / "submitted" / "d1" / A
+    assert (d1 / "reflection.docx").read_bytes() == files[
+        "Dr One_d1_assignsubmission_file_/reflection.docx"
+    ]
+    assert (d1 / f"{A}.ipynb").is_file()
+    d2 = course.root / "submitted" / "d2" / A
+    assert (d2 / "my essay.pdf").read_bytes() == b"%PDF-1.7 an essay"
+    assert (d2 / "timestamp.txt").read_text().startswith("2025-03-14 17:30:00")
+    assert report.other_files == {"d1": ["reflection.docx"], "d2": ["my essay.pdf"]}
+    said = str(report)
+    assert (
+        "d1: also handed in reflection.docx" in said and "d2: also handed in my essay.pdf" in said
+    )
+    assert sorted(report.collected) == ["d1", "d2"] and report.not_submitted == ["d3"]
+    # each stranger's identical file is kept under its own sender, not merged into one
+    kept = sorted(
+        p.relative_to(course.root / "unmatched" / A).parts[1]
+        for p in (course.root / "unmatched" / A).rglob("*")
+        if p.is_file()
+    )
+    assert kept == [
+        "Dr Xa_x1_assignsubmission_file_",
+        "Dr Xb_x2_assignsubmission_file_",
+        "Dr Xc_x3_assignsubmission_file_",
+        "Dr Xc_x3_assignsubmission_file_",
+    ]
+    assert sum("no roster id" in u for u in report.unknown) == 4
+
+    again = collect(course, A, export)  # collecting again stores nothing twice
+    assert sorted(again.unchanged) == ["d1", "d2"]
+    assert len([p for p in (course.root / "unmatched").rglob("*") if p.is_file()]) == 4
+
+    # The pdf-only submission is reported by autograde, not silently scored.
+    graded = autograde(course, A, learners=["d2"], progress=False)
+    (issue,) = [i for i in graded.outcome("d2").record.issues if i.code == "no-notebook"]
+    assert "my essay.pdf" in issue.message and graded.outcome("d2").status == "not-graded"

@@ -172,3 +172,51 @@ def test_a_submission_without_the_notebook_is_reported_not_guessed(make_course):
         "no-notebook",
     ]
     assert "my answers.docx" in outcome.record.issues[-1].message
+
+
+def test_a_missing_postgresql_driver_says_how_to_install_it_and_leaves_nothing(
+    tmp_path, source_dir, monkeypatch
+):
+    monkeypatch.setitem(sys.modules, "psycopg2", None)  # as in an environment without it
+    roster = synthetic.write_roster(tmp_path / "roster.csv", ["d1"])
+    target = tmp_path / "cohort"
+    with pytest.raises(CourseError, match=r"pip install 'qilab\[postgres\]'") as raised:
+        init_course(
+            target, roster, db_url="postgresql+psycopg2://qilab@dbhost/c", source=source_dir
+        )
+    assert "psycopg2" in str(raised.value) and "running" not in str(raised.value)
+    assert not target.exists()
+
+
+def test_a_gradebook_that_cannot_be_reached_leaves_no_half_made_course(tmp_path, source_dir):
+    from qilab.ports import free_port
+
+    roster = synthetic.write_roster(tmp_path / "roster.csv", ["d1"])
+    target = tmp_path / "cohort"
+    url = f"postgresql+psycopg2://qilab@127.0.0.1:{free_port()}/nowhere"  # nothing listens
+    with pytest.raises(CourseError, match="check the database is running"):
+        init_course(target, roster, db_url=url, source=source_dir)
+    assert not target.exists()
+    kept = tmp_path / "kept"  # a folder the tutor made: kept, only our files removed
+    kept.mkdir()
+    with pytest.raises(CourseError):
+        init_course(kept, roster, db_url=url, source=source_dir)
+    assert kept.is_dir() and list(kept.iterdir()) == []
+
+
+def test_a_name_is_kept_as_written_with_its_surname_whole(tmp_path, source_dir):
+    roster = tmp_path / "roster.csv"
+    roster.write_text("id,name\nd1,Dr Siân Ó Briain\nd2,Prof Anna van der Berg\n", "utf-8")
+    init_course(tmp_path / "cohort", roster, source=source_dir)
+    people = {p.id: p for p in Course.open(tmp_path / "cohort").learners()}
+    assert people["d1"].name == "Dr Siân Ó Briain"
+    assert (people["d1"].first_name, people["d1"].last_name) == ("Dr Siân", "Ó Briain")
+    assert (people["d2"].first_name, people["d2"].last_name) == ("Prof Anna", "van der Berg")
+
+
+def test_new_courses_keep_no_widget_state_in_marked_notebooks(tmp_path, source_dir):
+    roster = synthetic.write_roster(tmp_path / "roster.csv", ["d1"])
+    init_course(tmp_path / "cohort", roster, source=source_dir)
+    config = Course.open(tmp_path / "cohort").config()
+    assert config.Execute.store_widget_state is False
+    assert config.QilabGrading.sandbox is True

@@ -98,3 +98,42 @@ def test_mark_schemes_are_removed_too():
 def test_page_text_drops_markup_and_scripts():
     page = "<p>a&lt;b</p><script>var secret = 1;</script><span>c</span>"
     assert page_text(page) == "a<b c"
+
+
+def test_leak_check_finds_hidden_lines_encoded_in_any_usual_way():
+    import base64
+    import bz2
+    import json
+    import textwrap
+    import zlib
+
+    from qilab.grading.feedback import find_leaks
+
+    secret = 'assert run_median([10, 40, 20, 30]) == 25.0, "an even number of points"'
+    # the whole source notebook, as a learner who could read it would print it
+    notebook = json.dumps({"cells": [{"source": ["x = 1\n", secret + "\n"]}]}, indent=1)
+    raw = ("pad" + notebook).encode()
+    encoded = {
+        "base64": base64.b64encode(raw).decode(),
+        "base64, wrapped at 76": "\n".join(textwrap.wrap(base64.b64encode(raw).decode(), 76)),
+        "url-safe base64, cut": base64.urlsafe_b64encode(raw).decode()[7:],
+        "hex": raw.hex(),
+        "hex with spaces": raw.hex(" "),
+        "zlib + base64": base64.b64encode(zlib.compress(raw)).decode(),
+        "bz2 + hex": bz2.compress(raw).hex(),
+        "plain JSON": notebook,
+    }
+    for how, text in encoded.items():
+        assert find_leaks(f"<pre>{text}</pre>", [secret]) == [secret], how
+    innocent = base64.b64encode(b"a chart of falls per week, nothing hidden").decode()
+    assert find_leaks(f"<pre>{innocent}</pre><p>abcdef0123456789abcdef0123</p>", [secret]) == []
+
+
+def test_a_decompression_bomb_in_a_page_is_not_unpacked_whole():
+    import base64
+    import zlib
+
+    from qilab.grading.feedback import UNPACK_LIMIT, _decodings
+
+    bomb = base64.b64encode(zlib.compress(b"\0" * 50_000_000, 9)).decode()
+    assert max(len(text) for text in _decodings(bomb)) <= UNPACK_LIMIT

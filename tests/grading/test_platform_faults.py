@@ -1,0 +1,83 @@
+"""Platform faults are never the learner's zero: retried, then 'not marked: platform error'."""
+
+from __future__ import annotations
+
+import nbformat
+import pytest
+from qilab.grading import execution, sandbox, synthetic
+from qilab.grading.autograde import autograde
+from qilab.grading.course import Course, init_course
+from qilab.grading.release import release
+from qilab.grading.sandbox import JobSandbox
+
+pytestmark = pytest.mark.slow
+A = synthetic.ASSIGNMENT
+
+
+def test_a_kernel_that_does_not_start_is_retried_then_left_unmarked(
+    make_course, place, monkeypatch
+):
+    monkeypatch.setattr(execution.time, "sleep", lambda seconds: None)  # no waits between tries
+    course = make_course(["d1", "d2"])
+    place(course, "d1", "solution")
+    place(course, "d2", "solution")
+    assert sandbox.probe() is None  # the real sandbox works here (checked once per run)
+    real = JobSandbox.command
+    attempts: list[int] = []
+
+    def flaky(self, argv):  # d1's first kernel fails to start (a loaded machine, say)
+        attempts.append(1)
+        return ["false"] if len(attempts) == 1 else real(self, argv)
+
+    monkeypatch.setattr(JobSandbox, "command", flaky)
+    report = autograde(course, A, learners=["d1"], workers=1, progress=False)
+    assert report.outcome("d1").score == 5  # retried, and marked as usual
+    assert "platform-error" not in report.outcome("d1").record.codes()
+
+    monkeypatch.setattr(JobSandbox, "command", lambda self, argv: ["false"])  # never starts
+    report = autograde(course, A, learners=["d2"], workers=1, progress=False)
+    d2 = report.outcome("d2")
+    assert d2.status == "not-graded" and d2.score is None  # never a 0 blamed on the learner
+    (issue,) = [i for i in d2.record.issues if i.code == "platform-error"]
+    assert issue.message.startswith("not marked: platform error")
+    assert "could not start" in issue.message and "3 times" in issue.message
+    assert not (course.root / "autograded" / "d2").exists()
+
+    monkeypatch.setattr(JobSandbox, "command", real)  # the platform is fixed
+    again = autograde(course, A, workers=1, progress=False)  # no --force
+    assert [o.learner for o in again.outcomes] == ["d2"] and again.outcome("d2").score == 5
+
+
+def test_a_failing_course_set_up_cell_is_not_the_learners_zero(tmp_path, monkeypatch):
+    monkeypatch.setattr(execution.time, "sleep", lambda seconds: None)
+    synthetic.write_source(tmp_path / "sources")
+    path = tmp_path / "sources" / "source" / A / f"{A}.ipynb"
+    nb = nbformat.read(path, 4)
+    setup = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "setup")
+    # The course's own set-up, which depends on something outside the learner's control.
+    setup.source = (
+        "import os\n"
+        'assert os.environ.get("QILAB_DATA_SERVICE") != "down", "the data service is down"\n'
+        + setup.source
+    )
+    nbformat.write(nb, path)
+    roster = synthetic.write_roster(tmp_path / "roster.csv", ["d1"])
+    init_course(tmp_path / "cohort", roster, source=tmp_path / "sources" / "source")
+    course = Course.open(tmp_path / "cohort")
+    assert not release(course).errors
+    released = nbformat.read(course.root / "release" / A / f"{A}.ipynb", 4)
+    folder = course.root / "submitted" / "d1" / A
+    folder.mkdir(parents=True)
+    nbformat.write(synthetic.submission(released, "solution"), folder / f"{A}.ipynb")
+
+    monkeypatch.setenv("QILAB_DATA_SERVICE", "down")
+    report = autograde(course, A, workers=1, progress=False)
+    outcome = report.outcome("d1")
+    assert outcome.status == "not-graded"
+    (issue,) = [i for i in outcome.record.issues if i.code == "platform-error"]
+    assert "set-up cell #3 failed" in issue.message and "data service is down" in issue.message
+    assert "platform error" in str(report)
+
+    monkeypatch.setenv("QILAB_DATA_SERVICE", "up")
+    again = autograde(course, A, workers=1, progress=False)  # no --force
+    assert again.outcome("d1").score == 5
