@@ -3,6 +3,10 @@
 
     python3 make.py lab     set up, then serve the course in JupyterLab
     python3 make.py test    set up, then run the whole test suite
+    python3 make.py test --fast
+                            the developer's loop: only the tests that need no browser, server,
+                            PostgreSQL or real nbgrader run (markers ``slow``/``browser``/``sweep``
+                            deselected); add a path or ``-k`` for the room you touch
 
 "Set up" makes a virtual environment in ``.venv`` and installs QI Lab into it (editable, so
 changes to the code take effect at once), with exactly the tested versions pinned in
@@ -13,7 +17,7 @@ starts a throw-away server) and ``bubblewrap`` (autograde's sandbox) are present
 them with apt-get when run as root on Debian, as CI does.
 
 Anything after the command is passed on: ``python3 make.py lab --port 0``,
-``python3 make.py test -k measure``.
+``python3 make.py test -k measure``, ``python3 make.py test --fast tests/measure``.
 """
 
 from __future__ import annotations
@@ -43,6 +47,9 @@ PG_CTL = next(
 )
 #: bubblewrap: every learner kernel runs in its sandbox during autograde (qilab.grading.sandbox).
 BWRAP = Path("/usr/bin/bwrap")
+#: The fast loop's selection: everything not marked as needing a browser, a server or a real run
+#: (tests/conftest.py refuses a test that uses such a fixture without its marker).
+FAST_MARKERS = "not slow and not browser and not sweep"
 #: Debian packages the tests need, by the file that shows each is installed.
 TEST_SYSTEM_PACKAGES = {"chromium": CHROMIUM, "postgresql": PG_CTL, "bubblewrap": BWRAP}
 
@@ -166,6 +173,8 @@ def main(argv: list[str]) -> int:
         ensure_venv([])
         return run([str(BIN / "qilab"), "lab", *rest])
     ensure_venv(["test"])
+    if rest[:1] == ["--fast"]:
+        return run([str(PYTHON), "-m", "pytest", "-m", FAST_MARKERS, *rest[1:]])
     ensure_system_packages(TEST_SYSTEM_PACKAGES)
     return run([str(PYTHON), "-m", "pytest", *rest])
 

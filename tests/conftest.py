@@ -13,7 +13,6 @@ import pytest
 from servers import Server, qilab_lab
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
 CHROMIUM = Path("/usr/bin/chromium")
 #: The flags every browser test runs Chromium with (no sandbox as root; no calls home).
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -26,14 +25,6 @@ os.environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), os.envir
 @pytest.fixture(scope="session")
 def repo() -> Path:
     return REPO
-
-
-@pytest.fixture(scope="session")
-def shared() -> Path:
-    """../shared/ beside the checkout (reference data); CI always has it."""
-    if not SHARED.is_dir():
-        pytest.skip(f"{SHARED} is absent: reference data comes from ../shared/ (CI has it)")
-    return SHARED
 
 
 @pytest.fixture(scope="session")
@@ -108,3 +99,33 @@ def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """``qilab lab`` itself, on a free port, for the whole session."""
     with qilab_lab(tmp_path_factory.mktemp("lab")) as server:
         yield server
+
+
+#: Fixtures that start a browser, a server, PostgreSQL or a real nbgrader run, by the marker a test
+#: using them must carry, so that ``python3 make.py test --fast`` (``-m "not slow and not
+#: browser"``) never needs any of them and stays a loop of seconds.
+HEAVY_FIXTURES = {
+    "browser": "browser",
+    "page": "browser",
+    "lab_server": "slow",
+    "cases_server": "slow",
+    "site_server": "slow",
+    "built_site": "slow",
+    "postgres_server": "slow",
+    "postgres_url": "slow",
+    "graded_course": "slow",
+}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Refuse to run a test that uses a heavy fixture without the marker the fast loop needs."""
+    unmarked = [
+        f"{item.nodeid} uses {fixture!r}: mark it @pytest.mark.{marker}"
+        for item in items
+        for fixture, marker in HEAVY_FIXTURES.items()
+        if fixture in getattr(item, "fixturenames", ())
+        and item.get_closest_marker(marker) is None
+        and not (marker == "slow" and item.get_closest_marker("browser"))
+    ]
+    if unmarked:
+        raise pytest.UsageError("tests not marked for the fast loop:\n  " + "\n  ".join(unmarked))

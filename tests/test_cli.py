@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 QILAB = str(Path(sys.executable).parent / "qilab")
 
 
@@ -90,6 +92,7 @@ def test_every_lesson_named_in_help_exists():
             assert (paths.curriculum_dir() / f"{lesson}.ipynb").is_file(), lesson
 
 
+@pytest.mark.slow
 def test_arguments_after_a_double_dash_reach_jupyter(tmp_path):
     """`qilab lab -- --ServerApp.token=...` (as --help documents) starts a server with it."""
     import os

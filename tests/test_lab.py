@@ -78,6 +78,7 @@ def test_impossible_ports_are_refused(port):
         ports.check_port(port)
 
 
+@pytest.mark.slow
 def test_qilab_lab_loads_qilabs_prebuilt_jupyterlab_plugin(repo):
     """The plugin that makes Run All wait for the kernel is found, enabled and complete."""
     import re

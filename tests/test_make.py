@@ -86,6 +86,8 @@ def test_every_installed_distribution_is_the_pinned_version():
         d.metadata["Name"].lower().replace("_", "-"): d.version
         for d in distributions()
         if d.metadata["Name"].lower() not in {"qilab", "pip", "setuptools", "wheel"}
+        # setuptools puts its private copies (setuptools/_vendor) on sys.path once imported
+        and "_vendor" not in Path(str(getattr(d, "_path", ""))).parts
     }
     unpinned = sorted(set(installed) - set(pins))
     assert not unpinned, f"installed but not pinned in constraints.txt: {unpinned}"
@@ -109,3 +111,32 @@ def test_pyproject_floors_admit_the_pinned_versions():
         name = requirement.name.lower().replace("_", "-")
         assert name in pins, f"{name} is a dependency but has no pin in constraints.txt"
         assert requirement.specifier.contains(pins[name], prereleases=True), (text, pins[name])
+
+
+def test_the_fast_loop_deselects_heavy_tests_and_needs_no_system_packages(make, monkeypatch):
+    ran: list[list[str]] = []
+    monkeypatch.setattr(make, "ensure_venv", lambda extras: None)
+    monkeypatch.setattr(make, "run", lambda command: ran.append(command) or 0)
+
+    def no_apt(packages: object) -> None:
+        raise AssertionError("the fast loop must not need chromium, PostgreSQL or bubblewrap")
+
+    monkeypatch.setattr(make, "ensure_system_packages", no_apt)
+    assert make.main(["test", "--fast", "tests/measure", "-x"]) == 0
+    assert ran[0][1:] == ["-m", "pytest", "-m", make.FAST_MARKERS, "tests/measure", "-x"]
+
+
+def test_a_heavy_fixture_without_its_marker_is_refused_at_collection(tmp_path):
+    """The fast loop stays fast only if every test that starts a browser or server says so."""
+    for helper in ("conftest.py", "servers.py"):
+        (tmp_path / helper).write_text((REPO / "tests" / helper).read_text())
+    (tmp_path / "test_unmarked.py").write_text("def test_opens_a_page(page):\n    pass\n")
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "--collect-only", "-q"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode != 0
+    expected = "test_opens_a_page uses 'page': mark it @pytest.mark.browser"
+    assert expected in done.stdout + done.stderr

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import altair as alt
+import pytest
 
 from qilab import notebook, theme
 
@@ -30,6 +31,7 @@ def test_setup_notebook_switches_charts_offline():
     assert "esm.sh" not in alt.JupyterChart._esm and "jsdelivr" not in alt.JupyterChart._esm
 
 
+@pytest.mark.slow
 def test_offline_bundle_is_built_once_and_then_read_from_the_cache(tmp_path):
     import hashlib
     import os

@@ -427,8 +427,8 @@ def rule_set_caption(res: QicResult) -> str:
 
     >>> import numpy as np
     >>> from qilab.measure import qic
-    >>> rule_set_caption(qic(np.arange(24) % 5))
-    'Anhøj rules: a run longer than 7 or fewer than 8 crossings of the median signals'
+    >>> rule_set_caption(qic(np.arange(24) % 5))  # 19 useful points: 5 sit on the median
+    'Anhøj rules: a run longer than 7 or fewer than 6 crossings of the median signals'
     """
     from . import rulesets
 

@@ -1,80 +1,61 @@
-"""One real nbgrader run of every assignment, shared by the whole session.
+"""One real marking run of every assignment, through the pipeline tutors run, for the session.
 
 Two synthetic learners hand in each assignment: ``solution`` submits the instructor's source
 notebook (model answers included) and ``blank`` submits the generated student version unchanged.
-Real nbgrader runs are slow (a kernel per notebook), so the course is built once per session,
-split into as many course copies as there are cores and graded side by side. Each copy has its
-own gradebook (the config puts it at ``<copy>/.qilab/gradebook.db``): the developer's own
-``.qilab/`` is never touched, and no two nbgrader processes share a SQLite file.
+The course is made, released and marked exactly as a tutor does it — ``qilab course init``,
+``release`` and ``autograde`` through :mod:`qilab.grading` (its nbgrader configuration, its
+sandbox, its parallel workers) — in a temporary folder, so the developer's own ``.qilab/`` is
+never touched. Real runs are slow (a kernel per notebook), so it is done once per session.
 """
 
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from qilab.grading import synthetic
+from qilab.grading.autograde import autograde
+from qilab.grading.course import Course, init_course
+from qilab.grading.release import release
 
 from .course import MODULES, SOURCE
 
-NBGRADER = str(Path(sys.executable).parent / "nbgrader")
 #: Generous limits for a busy shared machine: importing the plotting stack in a fresh kernel can
-#: take more than nbgrader's default 30 s per cell, and IOPub messages can lag more than 4 s.
-EXECUTE_LIMITS = ("--Execute.timeout=240", "--Execute.iopub_timeout=60")
-
-
-@dataclass
-class Shard:
-    """One temporary copy of the course (``root`` is its nbgrader course directory)."""
-
-    root: Path
-    modules: list[str]
-    log: list[str] = field(default_factory=list)
-
-    @property
-    def db_url(self) -> str:
-        return f"sqlite:///{self.root.parent / '.qilab' / 'gradebook.db'}"
-
-    def nbgrader(self, *args: str) -> None:
-        done = subprocess.run(
-            [NBGRADER, *args], cwd=self.root, capture_output=True, text=True, timeout=1800
-        )
-        self.log.append(f"$ nbgrader {' '.join(args)} -> {done.returncode}\n{done.stderr[-6000:]}")
-
-    def grade(self) -> None:
-        """Generate every assignment, hand in both learners, autograde (one process each)."""
-        self.nbgrader("generate_assignment", "*")
-        for module in self.modules:
-            handed_in = {
-                "solution": self.root / "source" / module / f"{module}.ipynb",
-                "blank": self.root / "release" / module / f"{module}.ipynb",
-            }
-            for learner, notebook in handed_in.items():
-                folder = self.root / "submitted" / learner / module
-                folder.mkdir(parents=True)
-                if notebook.exists():
-                    shutil.copy(notebook, folder)
-        self.nbgrader("autograde", "*", "--create", *EXECUTE_LIMITS)
+#: take far longer than a learner's server needs (the course's own limit is 60 s a cell).
+CELL_TIMEOUT = 240
+SUBMISSION_TIMEOUT = 1800
+LEARNERS = ("solution", "blank")
 
 
 @dataclass
 class GradedCourse:
-    """Where each module was graded, and what nbgrader said."""
+    """A cohort course in which every selected module was released and autograded."""
 
-    shards: dict[str, Shard]
+    course: Course
+    logs: dict[str, list[str]] = field(default_factory=dict)
 
     def root(self, module: str) -> Path:
-        return self.shards[module].root
+        return self.course.root
 
     def db_url(self, module: str) -> str:
-        return self.shards[module].db_url
+        return self.course.db_url
 
     def log(self, module: str) -> str:
-        return "\n".join(self.shards[module].log)
+        return "\n".join(self.logs.get(module, []))
+
+    def hand_in(self, module: str) -> None:
+        handed_in = {
+            "solution": self.course.root / "source" / module / f"{module}.ipynb",
+            "blank": self.course.root / "release" / module / f"{module}.ipynb",
+        }
+        for learner, notebook in handed_in.items():
+            folder = self.course.root / "submitted" / learner / module
+            folder.mkdir(parents=True)
+            if notebook.exists():
+                shutil.copy(notebook, folder)
+                (folder / "timestamp.txt").write_text("2025-01-06 09:00:00.000000 UTC")
 
 
 def wanted_modules(session: pytest.Session) -> list[str]:
@@ -94,18 +75,22 @@ def graded_course(
 ) -> GradedCourse:
     selected = wanted_modules(request.session)
     present = [m for m in selected if (SOURCE / m / f"{m}.ipynb").is_file()]
-    # One nbgrader process at a time: concurrent processes each starting kernels (ports chosen
-    # by bind-then-release) made a learner's autograde fail now and then on a 2-core CI run.
-    workers = 1
-    shards = []
-    for k in range(workers):
-        root = tmp_path_factory.mktemp(f"course{k}") / "assignments"
-        (root / "source").mkdir(parents=True)
-        shutil.copy(repo / "assignments" / "nbgrader_config.py", root)
-        modules = present[k::workers]
-        for module in modules:
-            shutil.copytree(SOURCE / module, root / "source" / module)
-        shards.append(Shard(root, modules))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        list(pool.map(Shard.grade, shards))
-    return GradedCourse({m: shard for shard in shards for m in shard.modules})
+    tmp = tmp_path_factory.mktemp("cohort")
+    for module in present:
+        shutil.copytree(SOURCE / module, tmp / "source" / module)
+    roster = synthetic.write_roster(tmp / "roster.csv", list(LEARNERS))
+    init_course(
+        tmp / "assignments",
+        roster,
+        source=tmp / "source",
+        cell_timeout=CELL_TIMEOUT,
+        submission_timeout=SUBMISSION_TIMEOUT,
+    )
+    graded = GradedCourse(Course.open(tmp / "assignments"))
+    released = release(graded.course, names=present, exchange=False)
+    for module in present:
+        graded.logs[module] = [f"$ qilab course release {module}\n{released}"]
+        graded.hand_in(module)
+        report = autograde(graded.course, module, progress=False)
+        graded.logs[module].append(f"$ qilab course autograde {module}\n{report}")
+    return graded

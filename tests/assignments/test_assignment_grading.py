@@ -1,9 +1,10 @@
 """Every assignment survives a real nbgrader round trip: generate, hand in, autograde.
 
-The ``graded_course`` fixture (conftest.py) runs plain nbgrader once per session on a temporary
-copy of the course. For each module it checks that the generated student version hides what it
-must, that the model answers score full marks on every automatically graded cell without printing
-to stderr, and that the unchanged student version scores zero without breaking the grader.
+The ``graded_course`` fixture (conftest.py) marks a temporary cohort course once per session
+through :mod:`qilab.grading` — the pipeline tutors run, with QI Lab's nbgrader configuration.
+For each module it checks that the generated student version hides what it must, that the model
+answers score full marks on every automatically graded cell without printing to stderr or
+warning, and that the unchanged student version scores zero without breaking the grader.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ import json
 import nbformat
 import pytest
 from nbgrader.api import Gradebook
+from qilab.grading.preprocessors import split_warnings
 
 from .course import (
     MODULES,
@@ -59,14 +61,21 @@ def grades(course, module: str, learner: str) -> dict[str, tuple[float | None, f
 
 
 def problems(nb: nbformat.NotebookNode) -> list[tuple[str, str]]:
-    """(grade_id, what) for every error output and every stderr stream in the notebook."""
+    """(grade_id, what) for every error, stderr stream and Python warning in the notebook.
+
+    QI Lab's FairWarnings moves warnings to stdout so they cannot cost a learner a mark; a
+    model answer should print none at all, so they are looked for there too.
+    """
     found = []
     for cell in nb.cells:
+        grade_id = nbgrader_meta(cell).get("grade_id", "?")
         for output in cell.get("outputs", []):
             if output.output_type == "error":
-                found.append((nbgrader_meta(cell)["grade_id"], output.ename))
+                found.append((grade_id, output.ename))
             elif output.output_type == "stream" and output.name == "stderr":
-                found.append((nbgrader_meta(cell)["grade_id"], "stderr: " + output.text[:200]))
+                found.append((grade_id, "stderr: " + output.text[:200]))
+            elif output.output_type == "stream" and split_warnings(output.text)[1]:
+                found.append((grade_id, "warning: " + split_warnings(output.text)[1][:200]))
     return found
 
 

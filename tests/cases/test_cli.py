@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 
+import pytest
 from servers import cases_command
 
 from qilab.cases import load_cases
@@ -49,6 +50,7 @@ def test_options_that_belong_to_build_or_out_of_range_are_refused():
     assert "--pool-size 40" in one_line_error(qilab_cases("--pool-size", "40", "--no-browser"))
 
 
+@pytest.mark.slow
 def test_build_never_writes_into_a_folder_it_did_not_make(tmp_path):
     mine = tmp_path / "site"
     mine.mkdir()

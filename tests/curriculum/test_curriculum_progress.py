@@ -40,6 +40,7 @@ def gradebook(tmp_path_factory, make_gradebook, marked):
     return make_gradebook(path, marks)
 
 
+@pytest.mark.slow
 def test_modules_and_levels_complete_from_marked_assignments(gradebook):
     p = progress("amira", gradebook=gradebook, manifest=load_manifest(REPO))
     assert p.has_submissions
@@ -89,6 +90,7 @@ def test_reading_progress_never_changes_the_gradebook(gradebook):
     assert sorted(p.name for p in gradebook.parent.iterdir()) == ["gradebook.db"]  # no journal
 
 
+@pytest.mark.slow
 def test_a_module_pass_mark_in_the_manifest_is_honoured(course, gradebook):
     manifest = course / "curriculum" / "escalator.yaml"
     text = manifest.read_text()
@@ -110,6 +112,7 @@ def test_a_damaged_gradebook_gets_a_message_that_says_what_to_do(tmp_path):
     assert broken.read_bytes() == b"this is not a database" * 100
 
 
+@pytest.mark.slow
 def test_qilab_progress_prints_the_escalator(gradebook):
     done = qilab("progress", "--learner", "amira", "--gradebook", str(gradebook))
     assert done.returncode == 0, done.stderr
@@ -119,6 +122,7 @@ def test_qilab_progress_prints_the_escalator(gradebook):
     assert "Suggested next: Process, flow, demand and capacity" in done.stdout
 
 
+@pytest.mark.slow
 def test_qilab_progress_csv_has_one_row_per_module(gradebook):
     done = qilab("progress", "--learner", "amira", "--gradebook", str(gradebook), "--csv")
     assert done.returncode == 0, done.stderr
@@ -127,6 +131,7 @@ def test_qilab_progress_csv_has_one_row_per_module(gradebook):
     assert table.set_index("module").loc["practitioner_systems", "status"] == "below pass mark"
 
 
+@pytest.mark.slow
 def test_qilab_progress_finds_the_course_gradebook_through_qilab_root(
     course, make_gradebook, marked
 ):

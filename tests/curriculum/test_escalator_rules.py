@@ -148,6 +148,7 @@ def test_a_broken_minimum_stops_qilab_progress_with_one_clear_message(course):
         load_manifest(course)
 
 
+@pytest.mark.slow
 def test_qilab_progress_applies_the_rule_to_a_real_gradebook(
     tmp_path, make_gradebook, marked, manifest
 ):

@@ -30,6 +30,7 @@ def cli(monkeypatch):
     return qilab.cli.main
 
 
+@pytest.mark.slow
 def test_init_makes_an_nbgrader_course_and_reruns_never_delete(tmp_path, source_dir):
     first = init_course(
         tmp_path / "cohort",
@@ -122,6 +123,7 @@ def test_release_selects_by_level_and_name_and_is_safe_to_repeat(make_course):
     assert synthetic.HIDDEN_MARKER not in released and "ordered = sorted" not in released
 
 
+@pytest.mark.slow
 def test_cli_runs_autograde_feedback_and_report(make_course, place, cli, capsys):
     course = make_course(["sol", "broken"])
     place(course, "sol", "solution")
@@ -142,6 +144,7 @@ def test_cli_runs_autograde_feedback_and_report(make_course, place, cli, capsys)
     assert (course.root / "report" / "grades.csv").is_file()
 
 
+@pytest.mark.slow
 def test_steps_out_of_order_say_what_to_do_first(make_course):
     from qilab.grading.autograde import autograde
     from qilab.grading.feedback import generate_feedback
@@ -220,3 +223,31 @@ def test_new_courses_keep_no_widget_state_in_marked_notebooks(tmp_path, source_d
     config = Course.open(tmp_path / "cohort").config()
     assert config.Execute.store_widget_state is False
     assert config.QilabGrading.sandbox is True
+
+
+def test_the_checkout_course_uses_the_one_nbgrader_configuration(repo, tmp_path):
+    """assignments/ (where learners practise) marks exactly as a cohort course does."""
+    from qilab.grading.course import (
+        AUTOGRADE_PREPROCESSORS,
+        SANITIZE_PREPROCESSORS,
+        checkout_config_text,
+        config_text,
+    )
+    from traitlets.config.loader import PyFileConfigLoader
+
+    text = (repo / "assignments" / "nbgrader_config.py").read_text()
+    assert text == checkout_config_text(), (
+        "assignments/nbgrader_config.py differs from grading/course.py's template: change the "
+        'template, then rewrite the file with `.venv/bin/python -c "from qilab.grading.course '
+        "import checkout_config_text as t; open('assignments/nbgrader_config.py', 'w')"
+        '.write(t())"`'
+    )
+    checkout = PyFileConfigLoader("nbgrader_config.py", path=str(repo / "assignments"))
+    checkout_config = checkout.load_config()
+    (tmp_path / "nbgrader_config.py").write_text(config_text("cohort"))
+    cohort = PyFileConfigLoader("nbgrader_config.py", path=str(tmp_path)).load_config()
+    for section in ("Autograde", "Execute", "GenerateFeedback", "QilabGrading", "LatePenalty"):
+        assert checkout_config[section] == cohort[section], section
+    assert list(checkout_config.Autograde.autograde_preprocessors) == AUTOGRADE_PREPROCESSORS
+    assert list(checkout_config.Autograde.sanitize_preprocessors) == SANITIZE_PREPROCESSORS
+    assert checkout_config.CourseDirectory.db_url.endswith("/.qilab/gradebook.db")

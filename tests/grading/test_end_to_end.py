@@ -261,7 +261,7 @@ def test_nbgraders_own_feedback_would_leak_and_is_withheld(cohort):
     original = config.read_text()
     try:
         config.write_text(
-            original.replace("    'qilab.grading.feedback.PlainWordsFeedback',\n", "")
+            original.replace('    "qilab.grading.feedback.PlainWordsFeedback",\n', "")
         )
         report = generate_feedback(course, A, learners=["sol-a"], release=False, provisional=True)
     finally:

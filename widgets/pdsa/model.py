@@ -103,9 +103,13 @@ class PDSASimulator:
     Examples
     --------
     >>> sim = PDSASimulator(seed=2)
-    >>> sim.plan("Start the summary on the post-take ward round", prediction=65, days=7)
+    >>> planned = sim.plan("Start the summary on the post-take ward round", prediction=65, days=7)
+    >>> planned.number, planned.days
+    (1, 7)
     >>> cycle = sim.do()
-    >>> sim.act("adapt", "Try it on both teams")
+    >>> cycle.observed > 0
+    True
+    >>> decided = sim.act("adapt", "Try it on both teams")
     >>> sim.log()["decision"].tolist()
     ['adapt']
     """

@@ -41,10 +41,10 @@ class RedBeadExperiment:
     --------
     >>> exp = RedBeadExperiment(seed=4)
     >>> for _ in range(4):
-    ...     exp.run_day()
+    ...     day = exp.run_day()   # that day's draws, one row per worker
     >>> len(exp.draws)        # 6 workers × 4 days
     24
-    >>> exp.draws["red"].between(0, 50).all()
+    >>> bool(exp.draws["red"].between(0, 50).all())
     True
     """
 

@@ -214,7 +214,7 @@ class WinterModel:
     --------
     >>> m = WinterModel(seed=1)
     >>> m.set_policy(discharge_push=0.2)
-    >>> m.result["occupancy"].max() > 0
+    >>> bool(m.result["occupancy"].max() > 0)
     True
     """
 
