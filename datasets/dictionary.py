@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from qilab import levels
 from qilab.errors import QilabError
 
 #: Column types a dictionary may use, and what :func:`qilab.datasets.load` turns them into.
@@ -31,9 +32,8 @@ TYPES: dict[str, str] = {
 #: Roles: which columns are measures (and so need an operational definition).
 ROLES = ("time", "identifier", "grouping", "measure", "text")
 
-#: Curriculum levels of the skills escalator, lowest first.
-#: The skills escalator: Foundation, Practitioner, Advanced practitioner.
-LEVELS = ("foundation", "practitioner", "advanced")
+#: The skills escalator's levels, lowest first (defined once, with the curriculum's manifest).
+LEVELS = levels.LEVELS
 
 #: Curriculum themes.
 THEMES = ("measurement", "pdsa", "systems_thinking", "co_design")

@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from nbgrader.api import MissingEntry
 
 from .backup import backup_gradebook
 from .course import Course, CourseError, quiet_nbgrader
@@ -40,11 +41,12 @@ from .integrity import (
     NOTICE,
     IntegrityRecord,
     NotebookSpec,
+    Status,
     assignment_spec,
     check_execution,
     check_notebook,
 )
-from .progress import Progress, Silent
+from .progress import progress_bar
 from .sandbox import SandboxSettings, require, settings_for
 
 REPLAY = "qilab.grading.preprocessors.ReplayExecution"
@@ -55,7 +57,7 @@ class Outcome:
     """How one learner's submission ended up."""
 
     learner: str
-    status: str  # graded | graded-with-issues | not-graded
+    status: str  # a Status
     score: float | None = None
     max_score: float | None = None
     needs_manual_grade: bool = False
@@ -90,10 +92,10 @@ class AutogradeReport:
                 f"{self.assignment}: nothing to autograde — no submissions in submitted/ yet "
                 f"(collect them with `qilab course collect {self.assignment}`)."
             )
-        graded = sum(o.status != "not-graded" for o in self.outcomes)
+        graded = sum(o.status != Status.NOT_GRADED for o in self.outcomes)
         lines = [
             f"{self.assignment}: {graded} graded, "
-            f"{sum(o.status == 'not-graded' for o in self.outcomes)} not graded, "
+            f"{sum(o.status == Status.NOT_GRADED for o in self.outcomes)} not graded, "
             f"{len(self.skipped)} already graded (use --force to regrade) — "
             f"{self.seconds:.1f} s with {self.workers} worker(s)"
         ]
@@ -107,7 +109,7 @@ class AutogradeReport:
             for o in self.outcomes
             if o.record
             for issue in o.record.issues
-            if issue.severity != "notice" or o.status == "not-graded"
+            if issue.severity != "notice" or o.status == Status.NOT_GRADED
         ]
         if details:
             lines.append("Integrity (also in the course report):")
@@ -216,8 +218,10 @@ class _Sanitiser:
 
         self.coursedir = api.coursedir
         converter = Autograde(coursedir=api.coursedir, parent=api)
-        self.exporter = NotebookExporter(parent=converter, config=converter.config)
-        self.exporter._preprocessors = []
+        # Only the sanitise steps: none of nbconvert's defaults, none configured for exports.
+        self.exporter = NotebookExporter(
+            parent=converter, config=converter.config, default_preprocessors=[], preprocessors=[]
+        )
         for pp in converter.sanitize_preprocessors:
             self.exporter.register_preprocessor(pp)
 
@@ -304,7 +308,7 @@ def autograde(
     with course.gradebook() as gb:
         try:
             spec = assignment_spec(gb, assignment)
-        except Exception:
+        except MissingEntry:
             raise CourseError(
                 f"{assignment!r} is not in the gradebook yet: release it first with "
                 f"`qilab course release {assignment}`."
@@ -336,13 +340,14 @@ def autograde(
     owner = {"pid": os.getpid(), "sandboxes": boxes.base if boxes else None}
     (work / OWNER).write_text(json.dumps(owner))
     limits = Limits(boxes, settings.cell_output_bytes, settings.notebook_output_bytes)
-    bar: Progress = Progress(len(todo), f"autograde {assignment}") if progress else Silent()
+    bar = progress_bar(len(todo), f"autograde {assignment}", show=progress)
 
     def finished(outcome: Outcome) -> None:
         assert outcome.record is not None
         outcome.record.save(integrity_dir)
         report.outcomes.append(outcome)
-        bar.advance(f"{outcome.learner}: {outcome.status}")
+        bar.set_postfix_str(f"{outcome.learner}: {outcome.status}", refresh=False)
+        bar.update()
 
     try:
         replay_api = course.api(_replay_config(config, work / "results"))
@@ -350,20 +355,8 @@ def autograde(
         sanitise = _Sanitiser(api)
         with WorkerPool(min(size, max(len(todo), 1)), memory, work / "workers.log") as pool:
             records: dict[str, IntegrityRecord] = {}
-            jobs = _jobs(
-                api,
-                sanitise,
-                spec,
-                assignment,
-                todo,
-                known,
-                work,
-                budget,
-                memory,
-                overrides,
-                records,
-                limits,
-            )
+            run = _Run(api, sanitise, spec, assignment, known, work, budget, memory, overrides)
+            jobs = _jobs(run, todo, records, limits)
             sent: dict[str, ExecJob] = {}
             retry: list[ExecJob] = []
             for result in pool.run(_remember(_unmarkable_first(jobs, finished), sent)):
@@ -399,25 +392,36 @@ def autograde(
     return report
 
 
+@dataclass(frozen=True)
+class _Run:
+    """What every submission of one autograde run shares: the assignment, its place, its limits."""
+
+    api: Any  # nbgrader's NbGraderAPI for the course
+    sanitise: _Sanitiser
+    spec: dict[str, NotebookSpec]  # the released notebooks, as the gradebook records them
+    assignment: str
+    known: set[str]  # learners on the roster
+    work: Path  # this run's private folder (jobs/, results/)
+    budget: float  # seconds of wall clock per submission
+    memory: int  # MB of address space per learner kernel
+    overrides: dict[str, Any]  # nbgrader config overrides sent to the workers
+
+
 def _jobs(
-    api: Any,
-    sanitise: _Sanitiser,
-    spec: dict[str, NotebookSpec],
-    assignment: str,
+    run: _Run,
     learners: list[str],
-    known: set[str],
-    work: Path,
-    budget: float,
-    memory: int,
-    overrides: dict[str, Any],
     records: dict[str, IntegrityRecord],
     limits: Limits,
 ) -> Iterator[IntegrityRecord | ExecJob]:
     """Check and sanitise each submission when a worker is ready for it.
 
     Yields an :class:`ExecJob` for a submission that can run, or its
-    :class:`IntegrityRecord` alone when it cannot (a damaged file).
+    :class:`IntegrityRecord` alone when it cannot (a damaged file). Each learner's record is
+    put in ``records`` as it is made.
     """
+    api, sanitise, spec, assignment = run.api, run.sanitise, run.spec, run.assignment
+    known, work = run.known, run.work
+    budget, memory, overrides = run.budget, run.memory, run.overrides
     coursedir = api.coursedir
     for learner in learners:
         record = records[learner] = IntegrityRecord(assignment, learner)
@@ -435,7 +439,7 @@ def _jobs(
             if nb is not None:
                 readable[name] = nb
         if any(issue.code == "corrupted" for issue in record.issues):
-            record.status = "not-graded"
+            record.status = Status.NOT_GRADED
             yield record
             continue
         if not readable:
@@ -447,7 +451,7 @@ def _jobs(
                 f".ipynb); it holds {', '.join(found) or 'nothing'}. Rename the learner's file "
                 "or ask them to submit again.",
             )
-            record.status = "not-graded"
+            record.status = Status.NOT_GRADED
             yield record
             continue
         jobdir = work / "jobs" / learner / assignment
@@ -460,7 +464,7 @@ def _jobs(
                     )
         except Exception as exc:
             record.add("not-graded", FAILURE, f"nbgrader could not read the notebook: {exc}")
-            record.status = "not-graded"
+            record.status = Status.NOT_GRADED
             yield record
             continue
         yield ExecJob(
@@ -507,7 +511,7 @@ def _unmarkable_first(
     """Pass runnable jobs to the pool; report the unmarkable ones straight away."""
     for item in items:
         if isinstance(item, IntegrityRecord):
-            finished(Outcome(item.learner, "not-graded", record=item))
+            finished(Outcome(item.learner, Status.NOT_GRADED, record=item))
         else:
             yield item
 
@@ -524,8 +528,8 @@ def _finish(
     for code, message in result.problems:
         record.add(code, NOTICE if code == "output-limit" else FAILURE, message)
     if not result.executed:
-        record.status = "not-graded"
-        return Outcome(result.learner, "not-graded", record=record)
+        record.status = Status.NOT_GRADED
+        return Outcome(result.learner, Status.NOT_GRADED, record=record)
     with quiet_nbgrader():
         done = api.autograde(result.assignment, result.learner, force=True, create=True)
     if not done["success"]:
@@ -533,15 +537,15 @@ def _finish(
         record.add(
             "not-graded", FAILURE, f"nbgrader could not mark it: {lines[-1] if lines else '?'}"
         )
-        record.status = "not-graded"
-        return Outcome(result.learner, "not-graded", record=record)
+        record.status = Status.NOT_GRADED
+        return Outcome(result.learner, Status.NOT_GRADED, record=record)
     for name, path in result.executed.items():
         executed = nbformat.read(path, as_version=4)
         if not any(code == "submission-timeout" for code in record.codes()):
             check_execution(record, executed, name)
     if record.flagged:
         _flag(course, result.assignment, result.learner, list(spec))
-    record.status = "graded-with-issues" if record.flagged else "graded"
+    record.status = Status.GRADED_WITH_ISSUES if record.flagged else Status.GRADED
     return Outcome(result.learner, record.status, record=record)
 
 
@@ -557,7 +561,7 @@ def _flag(course: Course, assignment: str, learner: str, notebooks: list[str]) -
 
 
 def _add_scores(course: Course, assignment: str, outcomes: list[Outcome]) -> None:
-    graded = [o for o in outcomes if o.status != "not-graded"]
+    graded = [o for o in outcomes if o.status != Status.NOT_GRADED]
     if not graded:
         return
     with course.gradebook() as gb:

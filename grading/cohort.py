@@ -22,7 +22,7 @@ from qilab.escalator.rules import ModuleMarks, Standing, evaluate, judge
 
 from .course import Course, assignment_sort_key
 from .deadlines import Deadlines, load_deadlines
-from .integrity import IntegrityRecord, load_records
+from .integrity import IntegrityRecord, Status, load_records
 from .outcomes import LEVEL_TITLES, course_tags, escalator, level_of, module_for
 from .pending import pending_rows
 from .results import Gradebook, load_gradebook
@@ -98,7 +98,7 @@ def cohort_data(
     book = load_gradebook(course)
     assignments = sorted(book.assignments["assignment"], key=assignment_sort_key)
     records = load_records(course.root / "integrity")
-    failed = {(r.learner, r.assignment) for r in records if r.status == "not-graded"}
+    failed = {(r.learner, r.assignment) for r in records if r.status == Status.NOT_GRADED}
     marks = all_marks(book, course_tags(course))
     deadlines = load_deadlines(course)
     names = {

@@ -27,7 +27,10 @@ from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from nbgrader.api import MissingEntry
+
 from .course import Course, CourseError, quiet_nbgrader
+from .fingerprint import folder_digest
 from .lms import (
     TIMESTAMP_FORMAT,
     ExportedFile,
@@ -85,15 +88,9 @@ class CollectReport:
         return "\n".join(lines)
 
 
-def folder_digest(folder: Path) -> str:
+def submission_digest(folder: Path) -> str:
     """A fingerprint of a submission's files (timestamp.txt aside: it is not the work)."""
-    digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
-        rel = path.relative_to(folder).as_posix()
-        if rel == "timestamp.txt":
-            continue
-        digest.update(rel.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
-    return digest.hexdigest()
+    return folder_digest(folder, ignore={"timestamp.txt"})
 
 
 def _stamp() -> str:
@@ -130,7 +127,7 @@ def collect(course: Course, assignment: str, source: str | Path | None = None) -
     with course.gradebook() as gb:
         try:
             notebooks = [nb.name for nb in gb.find_assignment(assignment).notebooks]
-        except Exception:
+        except MissingEntry:
             raise CourseError(
                 f"{assignment!r} has not been released: run `qilab course release "
                 f"{assignment}` first."
@@ -320,9 +317,9 @@ def _keep(
 ) -> Path:
     """Move a submission folder aside, unless the very same files are already kept there."""
     if dedupe:
-        digest = folder_digest(folder)
+        digest = submission_digest(folder)
         for previous in sorted((course.root / kind / assignment / learner).glob("*")):
-            if previous.is_dir() and folder_digest(previous) == digest:
+            if previous.is_dir() and submission_digest(previous) == digest:
                 return previous
     dest = _unique(course.root / kind / assignment / learner / f"{_stamp()}-{origin}")
     dest.parent.mkdir(parents=True, exist_ok=True)
@@ -348,7 +345,7 @@ def _merge(
         shutil.move(incoming, target)
         report.collected.append(learner)
         return
-    if folder_digest(target) == folder_digest(incoming):
+    if submission_digest(target) == submission_digest(incoming):
         report.unchanged.append(learner)
         return
     new, old = _timestamp(course, incoming), _timestamp(course, target)

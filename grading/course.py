@@ -11,6 +11,7 @@ nbgrader preprocessor named in that file, so plain ``nbgrader autograde`` and
 from __future__ import annotations
 
 import contextlib
+import copy
 import functools
 import json
 import os
@@ -24,14 +25,17 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from qilab import levels
 from qilab.errors import QilabError
 
+from .fingerprint import folder_digest
 from .roster import Learner, RowProblem, read_roster
 
 CONFIG_NAME = "nbgrader_config.py"
 #: Marks a folder as a QI Lab cohort course (and records how it was made).
 MARKER_NAME = "qilab-course.json"
-LEVELS = ("foundation", "practitioner", "advanced")
+#: The skills escalator's levels, lowest first (defined once, with the curriculum's manifest).
+LEVELS = levels.LEVELS
 
 SANITIZE_PREPROCESSORS = [
     "nbgrader.preprocessors.ClearOutput",
@@ -269,6 +273,11 @@ class Course:
     """
 
     root: Path
+    #: The parsed nbgrader_config.py and the (mtime, size) it was read at: read once, again
+    #: only if the file changes (a tutor's edit, or a test's, between two calls).
+    _loaded: tuple[tuple[int, int], Any] | None = field(
+        default=None, init=False, repr=False, compare=False
+    )
 
     @classmethod
     def open(cls, path: str | Path) -> Course:
@@ -285,7 +294,22 @@ class Course:
 
     # -- nbgrader's configuration and API -------------------------------------------------
     def config(self) -> Any:
-        """The course's nbgrader configuration (a traitlets ``Config``)."""
+        """The course's nbgrader configuration (a traitlets ``Config``), a copy to change freely.
+
+        The file is executed once per ``Course`` and again only when it changes: the gradebook
+        URL, course id and folders are all read from it, many times a command.
+        """
+        path = self.root / CONFIG_NAME
+        try:
+            stat = path.stat()
+        except FileNotFoundError:
+            raise CourseError(f"{path} disappeared: restore it.") from None
+        stamp = (stat.st_mtime_ns, stat.st_size)
+        if self._loaded is None or self._loaded[0] != stamp:
+            self._loaded = (stamp, self._read_config())
+        return copy.deepcopy(self._loaded[1])
+
+    def _read_config(self) -> Any:
         from traitlets.config.loader import ConfigFileNotFound, PyFileConfigLoader
 
         try:
@@ -408,13 +432,22 @@ def assignment_sort_key(name: str) -> tuple[int, str]:
 
 
 def _redact(url: str) -> str:
-    """A database URL with any password hidden, for messages."""
-    if "://" in url and "@" in url:
-        scheme, rest = url.split("://", 1)
-        creds, host = rest.rsplit("@", 1)
-        user = creds.split(":", 1)[0]
-        return f"{scheme}://{user}:***@{host}" if ":" in creds else url
-    return url
+    """A database URL with any password hidden, for messages (SQLAlchemy's own rendering).
+
+    Examples
+    --------
+    >>> _redact("postgresql://tutor:s3cret@db.trust.nhs.uk/gradebook")
+    'postgresql://tutor:***@db.trust.nhs.uk/gradebook'
+    >>> _redact("sqlite:///gradebook.db")
+    'sqlite:///gradebook.db'
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):  # not a URL SQLAlchemy can read: show only its scheme
+        return url.split("://", 1)[0] + "://…" if "@" in url else url
 
 
 def _qilab_grading_class() -> type:
@@ -635,16 +668,8 @@ def _copy_sources(source: Path | None, dest: Path, report: InitReport) -> None:
         if not target.exists():
             shutil.copytree(folder, target, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
             report.assignments_copied.append(folder.name)
-        elif _tree_digest(folder) != _tree_digest(target):
+        elif folder_digest(folder) != folder_digest(target):
             report.assignments_kept.append(folder.name)
-
-
-def _tree_digest(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes()
-        for p in folder.rglob("*")
-        if p.is_file() and ".ipynb_checkpoints" not in p.parts
-    }
 
 
 def _load_learners(course: Course, learners: list[Learner], report: InitReport) -> None:

@@ -35,6 +35,8 @@ from multiprocessing.connection import Connection, wait
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from .sandbox import JobSandbox, ProcessCap, SandboxSettings, kernel_manager_class, processes_in
 
 #: Seconds past its budget before the parent gives up on a worker and kills it.
@@ -332,6 +334,21 @@ def _executor_class(
                 budget.admit(outs, out, cell_index)
             return out
 
+        def _update_display_id(self, display_id: str, msg: Any) -> None:
+            # update_display_data replaces an output already kept (nbclient has no public hook
+            # for it; tested against the pinned nbclient): count the growth in the budget too.
+            content = msg.get("content", {})
+            new = _size({"data": content.get("data", {})})
+            for cell_index, slots in self._display_id_map.get(display_id, {}).items():
+                outputs = self.nb.cells[cell_index].get("outputs", [])
+                for slot in slots:
+                    old = _size(outputs[slot]) if slot < len(outputs) else 0
+                    if not budget.admit_update(cell_index, new - old):
+                        content["data"] = {"text/plain": budget.UPDATE_DROPPED}
+                        content["metadata"] = {}
+                        new = len(budget.UPDATE_DROPPED)
+            super()._update_display_id(display_id, msg)
+
     return Tracked
 
 
@@ -435,6 +452,26 @@ class OutputBudget:
             seen.add(kind)
             outs.append(self._shorten(out))
         return True
+
+    UPDATE_DROPPED = "[QI Lab: a display update was not kept — the output limit was reached.]"
+
+    def admit_update(self, index: int, growth: int) -> bool:
+        """Allow a display update that grows cell ``index``'s output by ``growth`` characters."""
+        used = self.per_cell.get(index, 0)
+        fits = (not self.cell_limit or used + growth <= self.cell_limit) and (
+            not self.notebook_limit or self.total + growth <= self.notebook_limit
+        )
+        if fits:
+            self.per_cell[index] = used + growth
+            self.total += growth
+            return True
+        if index not in self.cut:
+            if self.cell_limit and used + growth > self.cell_limit:
+                why = f"display updates passed the {self.cell_limit:,} byte limit per cell"
+            else:
+                why = f"the notebook's output passed its {self.notebook_limit:,} byte limit"
+            self.cut[index] = why
+        return False
 
     def _shorten(self, out: Any) -> Any:
         import nbformat
@@ -633,11 +670,10 @@ class WorkerPool:
         if worker.kernel:
             _kill_group(worker.kernel)
         try:
-            import psutil
-
             for child in psutil.Process(worker.process.pid).children(recursive=True):
-                child.kill()
-        except Exception:
+                with contextlib.suppress(psutil.NoSuchProcess):
+                    child.kill()
+        except psutil.NoSuchProcess:  # the worker is already gone, and its children with it
             pass
         worker.process.kill()
         worker.process.join(5)

@@ -15,6 +15,7 @@ import warnings
 from collections import Counter
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +23,16 @@ import nbformat
 from nbformat.notebooknode import NotebookNode
 from nbgrader import utils
 from nbgrader.preprocessors import ClearHiddenTests, ClearMarkScheme
+
+
+class Status(StrEnum):
+    """How a submission's marking ended. A ``str``: saved records and reports keep the words."""
+
+    PENDING = "pending"
+    GRADED = "graded"
+    GRADED_WITH_ISSUES = "graded-with-issues"  # marked, but the tutor should look (see issues)
+    NOT_GRADED = "not-graded"  # could not be marked: nothing went into the gradebook
+
 
 #: Kinds of finding, by how much a tutor should worry.
 TAMPERING = "tampering"  # the learner changed what they were told not to change
@@ -46,7 +57,7 @@ class IntegrityRecord:
 
     assignment: str
     learner: str
-    status: str = "pending"  # graded | graded-with-issues | not-graded
+    status: str = Status.PENDING
     issues: list[Issue] = field(default_factory=list)
     seconds: float | None = None
     checked_at: str = field(default_factory=lambda: datetime.now(UTC).isoformat())

@@ -40,6 +40,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import psutil
+
 from qilab.errors import QilabError
 
 #: The user (and group) the learner's code sees inside the sandbox.
@@ -356,11 +358,9 @@ def processes_in(pid: int | None) -> list[int]:
     if pid is None:
         return []
     try:
-        import psutil
-
         root = psutil.Process(pid)
         return [pid, *(child.pid for child in root.children(recursive=True))]
-    except Exception:
+    except psutil.NoSuchProcess:
         return [pid]
 
 

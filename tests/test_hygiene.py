@@ -28,6 +28,7 @@ LAYERS: dict[str, int] = {
     "qilab.paths": 1,
     "qilab.ports": 1,
     "qilab.theme": 1,
+    "qilab.levels": 1,
     "qilab.measure": 2,
     "qilab.notebook": 2,
     "qilab.datasets": 2,

@@ -7,6 +7,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from qilab.levels import LEVELS
+
 EPILOG = """\
 the workflow (grading/README.md explains each step):
   qilab course init cohort-2025 --roster roster.csv      make the course, load the learners
@@ -64,7 +66,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     rel = sub.add_parser("release", help="generate student versions and release them")
     _course_option(rel)
     rel.add_argument("assignments", nargs="*", help="assignment ids (default: all)")
-    rel.add_argument("--level", choices=["foundation", "practitioner", "advanced"])
+    rel.add_argument("--level", choices=LEVELS)
     rel.add_argument("--no-exchange", action="store_true", help="only generate (LMS cohorts)")
     rel.add_argument("--force", action="store_true", help="regenerate and re-release")
     rel.add_argument(
@@ -172,6 +174,7 @@ def run(args: argparse.Namespace) -> int:
     from qilab.grading.course import Course, init_course
     from qilab.grading.deadlines import course_timezone, extend, parse_when
     from qilab.grading.feedback import generate_feedback
+    from qilab.grading.integrity import Status
     from qilab.grading.release import release
     from qilab.grading.report import build_report
 
@@ -220,7 +223,7 @@ def run(args: argparse.Namespace) -> int:
             sandbox=False if args.no_sandbox else None,
         )
         print(result)
-        return 1 if any(o.status == "not-graded" for o in result.outcomes) else 0
+        return 1 if any(o.status == Status.NOT_GRADED for o in result.outcomes) else 0
     if args.action == "feedback":
         result = generate_feedback(
             course,

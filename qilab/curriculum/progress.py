@@ -15,6 +15,7 @@ user name.
 
 from __future__ import annotations
 
+import functools
 import getpass
 import html
 import os
@@ -22,6 +23,7 @@ import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 
+import jinja2
 import pandas as pd
 
 from qilab import paths
@@ -125,33 +127,26 @@ class Progress:
 
     def _repr_html_(self) -> str:
         """A table for the start page: ticks per module, a line per level."""
-        esc = html.escape
-        parts = [f"<div class='qilab-progress'><p><b>Progress for {esc(self.learner)}</b></p>"]
-        if not self.has_submissions:
-            parts.append(f"<p>{esc(_no_submissions(self.gradebook))}</p>")
-        parts.append(
-            "<table><thead><tr><th>Level</th><th>Module</th><th>Status</th></tr></thead><tbody>"
+        return _template("learner_progress.html.j2").render(
+            progress=self,
+            no_submissions=_no_submissions(self.gradebook),
+            status=status_text,
+            next=self.next_module(),
         )
-        for level in self.levels:
-            state = "complete ✔" if level.complete else f"{level.done} of {len(level.modules)}"
-            for i, m in enumerate(level.modules):
-                head = (
-                    f"<td rowspan='{len(level.modules)}'>{esc(level.level.title)}<br>"
-                    f"<small>{esc(state)}</small></td>"
-                    if i == 0
-                    else ""
-                )
-                tick = "✔ " if m.complete else ""
-                parts.append(
-                    f"<tr>{head}<td><a href='{esc(m.module.lesson)}'>{esc(m.module.title)}</a>"
-                    f"</td><td>{tick}{esc(status_text(m))}</td></tr>"
-                )
-        parts.append("</tbody></table>")
-        nxt = self.next_module()
-        if nxt is not None:
-            parts.append(f"<p>Suggested next: <a href='{esc(nxt.lesson)}'>{esc(nxt.title)}</a></p>")
-        parts.append("</div>")
-        return "".join(parts)
+
+
+@functools.cache
+def _environment() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("qilab.curriculum", "templates"),
+        autoescape=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+def _template(name: str) -> jinja2.Template:
+    return _environment().get_template(name)
 
 
 def current_learner() -> str:

@@ -13,9 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from qilab.levels import LEVELS, THEMES  # re-exported: the manifest's vocabulary
+
 SCHEMA_VERSION = 1
-LEVELS: tuple[str, ...] = ("foundation", "practitioner", "advanced")
-THEMES: tuple[str, ...] = ("systems", "measurement", "pdsa", "codesign")
+
 MIN_OUTCOMES, MAX_OUTCOMES = 3, 5
 MIN_MINUTES, MAX_MINUTES = 30, 60
 

@@ -13,12 +13,14 @@ from pathlib import Path
 import nbformat
 import yaml
 
+from qilab import levels
+
 REPO = Path(__file__).resolve().parents[2]
 SOURCE = REPO / "assignments" / "source"
 MANIFEST = REPO / "curriculum" / "escalator.yaml"
 
-LEVELS = ("foundation", "practitioner", "advanced")
-THEMES = ("systems", "measurement", "pdsa", "codesign")
+LEVELS = levels.LEVELS
+THEMES = levels.THEMES
 #: The 12 fixed module ids; each has one assignment of the same name.
 MODULES = [f"{level}_{theme}" for level in LEVELS for theme in THEMES]
 

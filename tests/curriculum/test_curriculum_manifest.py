@@ -11,7 +11,7 @@ from qilab.datasets import names as dataset_names
 from qilab.widgets import APPS
 
 from qilab.curriculum import LEVELS, THEMES, ManifestError, load_manifest, validate
-from qilab.curriculum.schema import OBSERVABLE_VERBS, outcome_verb
+from qilab.escalator.schema import OBSERVABLE_VERBS, outcome_verb
 
 REPO = Path(__file__).resolve().parents[2]
 RAW = yaml.safe_load((REPO / "curriculum" / "escalator.yaml").read_text(encoding="utf-8"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import subprocess
 import sys
@@ -54,6 +55,19 @@ def test_modules_and_levels_complete_from_marked_assignments(gradebook):
     assert scored["foundation_systems"] == pytest.approx(75)
     assert scored["practitioner_systems"] == pytest.approx(100 * 4 / 12)
     assert p.next_module().id == "practitioner_systems"  # prerequisites met, not yet passed
+
+
+def test_the_start_page_table_shows_every_module_and_level_escaped(gradebook):
+    p = progress("amira", gradebook=gradebook, manifest=load_manifest(REPO))
+    shown = p._repr_html_()
+    assert shown.count("<tr>") == len(p.modules) + 1  # a header row, then a row per module
+    for level in p.levels:
+        assert level.level.title in shown
+        assert f'rowspan="{len(level.modules)}"' in shown
+    assert "Foundation" in shown and "complete ✔" in shown  # amira finished Foundation
+    assert f'Suggested next: <a href="{p.next_module().lesson}">' in shown
+    hostile = dataclasses.replace(p, learner="<script>alert(1)</script>")._repr_html_()
+    assert "<script>" not in hostile and "&lt;script&gt;" in hostile
 
 
 def test_other_learners_grades_never_leak_into_a_learners_progress(gradebook):

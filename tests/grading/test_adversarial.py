@@ -124,6 +124,11 @@ chunk = "x" * 1_000_000
 for _ in range(100):
     print(chunk)
 """,
+        # 10. the same through display updates, which replace an output instead of adding one
+        "updater": """
+handle = display("small", display_id=True)
+handle.update("y" * 60_000_000)
+""",
     }
 
 
@@ -255,6 +260,9 @@ def test_a_cohort_of_attackers_changes_nothing_but_their_own_marks(
     assert "output stopped here" in flood.read_text()
     assert "output-limit" in str(report)  # the tutor is told, on the learner's line
     assert "byte limit per cell" in outcome["flood"].record.to_json()
+    updater = root / "autograded" / "updater" / A / f"{A}.ipynb"
+    assert updater.stat().st_size < 20_000_000  # a 60 MB display update; the notebook is small
+    assert "output-limit" in outcome["updater"].record.codes()
 
     # -- feedback for everyone, no leak (the base64 print is caught too) -------------------
     feedback = generate_feedback(course, A, release=False)

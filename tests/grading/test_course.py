@@ -147,6 +147,7 @@ def test_cli_runs_autograde_feedback_and_report(make_course, place, cli, capsys)
 @pytest.mark.slow
 def test_steps_out_of_order_say_what_to_do_first(make_course):
     from qilab.grading.autograde import autograde
+    from qilab.grading.collect import collect
     from qilab.grading.feedback import generate_feedback
     from qilab.grading.report import build_report
 
@@ -156,6 +157,8 @@ def test_steps_out_of_order_say_what_to_do_first(make_course):
         generate_feedback(course, synthetic.ASSIGNMENT)
     with pytest.raises(CourseError, match="release it first"):
         autograde(course, "practitioner_pdsa")
+    with pytest.raises(CourseError, match="practitioner_pdsa' has not been released"):
+        collect(course, "practitioner_pdsa", course.root / "no-such-export.zip")
     data = build_report(course).data  # an empty cohort still gets its (empty) reports
     assert set(data.status["status"]) == {"not submitted"}
     assert (course.root / "report" / "progress.html").stat().st_size > 100_000  # Vega inline
