@@ -11,6 +11,7 @@ import csv
 import io
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from qilab.datasets.dictionary import Column, DataDictionary
@@ -20,7 +21,7 @@ class GeneratedDataError(ValueError):
     """A generator produced data that do not match the dictionary (a bug in the generator)."""
 
 
-def _format(value: object, col: Column) -> str:
+def _format(value: Any, col: Column) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         if not col.nullable:
             raise GeneratedDataError(f"column {col.name!r} has a missing value but is not nullable")

@@ -136,7 +136,14 @@ def resolve_column(value: Any, data: pd.DataFrame | None, role: str) -> Any:
 def _is_blank(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip() == ""
-    return bool(pd.isna(value)) if np.isscalar(value) or value is None else False
+    return bool(pd.isna(value)) if is_scalar(value) or value is None else False
+
+
+def is_scalar(value: object) -> bool:
+    """``np.isscalar`` as a plain bool: numpy types it as a guard that narrows a number to
+    ``generic | complex | str | bytes | memoryview``, which ``float()`` and ``pd.isna`` reject.
+    """
+    return bool(np.isscalar(value))
 
 
 def as_float_array(values: Any, role: str) -> np.ndarray:
@@ -244,9 +251,9 @@ def notes_array(notes: Any, n_points: int, x: Any) -> np.ndarray | None:
     check_same_length(n_points, notes, "notes")
     vals = pd.Series(list(notes), dtype=object)
     mask = vals.isna().to_numpy()
-    vals = vals.astype(str).to_numpy(dtype=object)
-    vals[mask] = ""
-    return vals
+    texts = vals.astype(str).to_numpy(dtype=object)
+    texts[mask] = ""
+    return texts
 
 
 def as_date(key: Any) -> pd.Timestamp:

@@ -230,8 +230,8 @@ def _chart_frame(res: QicResult, x_kind: str) -> pd.DataFrame:
             colour[kind == mdc_rules.IMPROVEMENT] = COLOURS["improvement"]
     else:
         highlight = d["sigma_signal"].to_numpy(dtype=bool)
-        for col, kind in RULE_SETS[res.rule_set].point_columns.items():
-            if kind is bool:  # points in a shift, trend or other pattern the rule set marks
+        for col, col_type in RULE_SETS[res.rule_set].point_columns.items():
+            if col_type is bool:  # points in a shift, trend or other pattern the rule set marks
                 highlight = highlight | d[col].to_numpy(dtype=bool)
         colour[highlight] = COLOURS["signal"]
         shape[highlight] = "square"
@@ -256,7 +256,7 @@ def _chart_frame(res: QicResult, x_kind: str) -> pd.DataFrame:
     frame["cl_segment"] = np.char.add(
         d["part"].to_numpy().astype(str), np.where(extended, "-1", "-0")
     ).astype(object)
-    if extended.any():
+    if freeze is not None and extended.any():
         # repeat the last baseline row at the start of the extension so the lines meet
         last = int(freeze) - 1
         bridge = frame.iloc[[last]].copy()
@@ -286,7 +286,7 @@ def _records(frame: pd.DataFrame, x_kind: str) -> list[dict[str, Any]]:
     elif x_kind == "O":
         out["x"] = out["x"].astype(str)
     records = out.to_dict(orient="records")
-    return [{k: _plain(v) for k, v in row.items()} for row in records]
+    return [{str(k): _plain(v) for k, v in row.items()} for row in records]
 
 
 def _plain(value: Any) -> Any:
@@ -456,14 +456,14 @@ def _legend_layer(res: QicResult, frame: pd.DataFrame) -> alt.Chart:
     if not d["include"].all():
         items.append(("Excluded from the calculations", COLOURS["muted"], "circle"))
     labels = [label for label, _, _ in items]
-    colours = alt.Scale(domain=labels, range=[colour for _, colour, _ in items])
+    scale = alt.Scale(domain=labels, range=[colour for _, colour, _ in items])
     legend = alt.Legend(title=None, orient="bottom", columns=3, labelLimit=320, symbolStrokeWidth=2)
     return (
         alt.Chart({"values": [{"item": label} for label in labels]})
         .mark_point(filled=True)
         .encode(
-            fill=alt.Fill("item:N", scale=colours, legend=legend),
-            stroke=alt.Stroke("item:N", scale=colours, legend=legend),
+            fill=alt.Fill("item:N", scale=scale, legend=legend),
+            stroke=alt.Stroke("item:N", scale=scale, legend=legend),
             shape=alt.Shape(
                 "item:N",
                 scale=alt.Scale(domain=labels, range=[shape for _, _, shape in items]),

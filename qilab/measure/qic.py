@@ -27,6 +27,7 @@ from ._validate import (
     check_target,
     fail,
     is_categorical,
+    is_scalar,
     notes_array,
     positions,
     resolve_column,
@@ -196,7 +197,7 @@ def qic(
     period_code = check_period(period)
     if agg_fun not in AGG_FUNS:
         raise fail(f"agg_fun={agg_fun!r} is not supported. Use one of: {', '.join(AGG_FUNS)}.")
-    if not np.isscalar(multiply) or not np.isfinite(float(multiply)) or float(multiply) == 0:
+    if not is_scalar(multiply) or not np.isfinite(float(multiply)) or float(multiply) == 0:
         raise fail(f"multiply must be a non-zero number (e.g. 100 for percent), got {multiply!r}.")
 
     data = as_table(data)
@@ -521,10 +522,10 @@ def _summary(frame: pd.DataFrame, ruleset: rulesets.RuleSet) -> pd.DataFrame:
     """One row per part, as qicharts2's ``summary.qic`` (aLCL/aUCL are average limits), then
     the rule set's own verdicts and its name (``rule_set``)."""
     rows = []
-    for k, g in frame.groupby("part", sort=True):
+    for _, g in frame.groupby("part", sort=True):
         first = g.iloc[0]
         row: dict[str, Any] = {
-            "part": int(k),  # type: ignore[call-overload]  # groupby keys are typed Hashable
+            "part": int(g["part"].iloc[0]),
             "n_obs": first["n_obs"],
             "n_useful": first["n_useful"],
             "longest_run": first["longest_run"],
