@@ -413,7 +413,7 @@ def rule_set_caption(res: QicResult) -> str:
     >>> import numpy as np
     >>> from qilab.measure import qic
     >>> rule_set_caption(qic(np.arange(24) % 5))
-    'Anhøj rules: a run longer than 7 or fewer than 8 crossings of the median signals'
+    'Anhøj rules: a run longer than 7 or fewer than 6 crossings of the median signals'
     """
     return RULE_SETS[res.rule_set].caption(res)
 
