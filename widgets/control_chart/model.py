@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from qilab.errors import QilabError
-from qilab.measure import control_rules, qic, rulesets
+from qilab.measure import control_rules, qic, rulesets, runs
 from qilab.measure import mdc as mdc_rules
 from qilab.measure.result import QicResult
 
@@ -247,12 +247,12 @@ class Explorer:
             elif rule_set == rulesets.IHI_RUN:
                 rows += [
                     {
-                        "rule": f"Shift: 6 or more points on one side{label}",
+                        "rule": f"Shift: {runs.IHI_SHIFT} or more points on one side{label}",
                         "fired": bool(part.shift),
                         "detail": f"longest run {part.longest_run}",
                     },
                     {
-                        "rule": f"Trend: 5 or more points going one way{label}",
+                        "rule": f"Trend: {runs.IHI_TREND} or more points going one way{label}",
                         "fired": bool(part.trend),
                         "detail": f"longest trend {part.longest_trend}",
                     },
