@@ -535,7 +535,12 @@ def for_chart(chart_key: str, method_key: str) -> RuleSet:
     for rs in RULE_SETS.values():
         if rs.method == method_key and (rs.on_run_charts if run_chart else rs.on_control_charts):
             return rs
-    raise KeyError(f"no rule set for method {method_key!r} on a {chart_key!r} chart")
+    from ._validate import fail
+
+    raise fail(
+        f"method={method_key!r} has no rules for a {CHART_KINDS[chart_key].name}. Use "
+        f"method='anhoej', which applies to every chart."
+    )
 
 
 def rule_set(chart_key: str, method_key: str) -> str:

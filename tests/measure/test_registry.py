@@ -41,6 +41,7 @@ class HighPoints(rs.RuleSet):
     name = "High-point rule"
     source = "a test"
     method = "high"
+    on_run_charts = False
     part_columns: ClassVar[Mapping[str, rs.PartColumn]] = {"n_high": "int", "many_high": "bool"}
     point_columns: ClassVar[Mapping[str, type]] = {"high_signal": bool}
 
@@ -106,6 +107,11 @@ def test_the_registered_rule_set_is_offered_in_errors(toy: None) -> None:
         qic(Y, method="nope")
     with pytest.raises(MeasureInputError, match=r"Unknown chart type 'pie'.*'g', 'toy'"):
         qic(Y, chart="pie")
+
+
+def test_a_method_with_no_rules_for_the_chart_is_one_clear_error(toy: None) -> None:
+    with pytest.raises(MeasureInputError, match=r"method='high' has no rules for a run chart"):
+        qic(Y, chart="run", method="high")  # the toy rule set is for control charts only
 
 
 def test_the_built_in_names_are_the_registries() -> None:
