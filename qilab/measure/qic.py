@@ -93,7 +93,7 @@ def qic(
         **0-based** positions of points left out of every calculation but still plotted (muted).
         Note this differs from qicharts2, whose ``exclude`` is 1-based.
     method : {"anhoej", "ihi", "mdc"}, optional
-        The rule set (the choices are the rule sets in :data:`qilab.measure.rulesets.RULE_SETS`).
+        The rule set (each rule set in :data:`qilab.measure.rulesets.RULE_SETS` names its method).
         Left out, it is ``"anhoej"``, or ``"mdc"`` when ``improvement=`` is given on an I chart
         (a direction of improvement only means something to the Making Data Count icons).
         ``"anhoej"``: Anhøj rules on run and control charts, as qicharts2
@@ -129,8 +129,8 @@ def qic(
     improvement : {"up", "down"}, optional
         Direction of improvement. With ``method="mdc"`` (or an I chart and the default method)
         it turns MDC special causes into improvement or concern. Other rule sets have no
-        direction, so ``improvement=`` with ``method="anhoej"`` or ``"ihi"``, or on a chart other
-        than I (or run) is an error that says so.
+        direction, so ``improvement=`` with ``method="anhoej"`` or ``"ihi"``, or with no method
+        on a chart other than I, is an error that says so.
     screen_outliers : bool, default True
         Drop moving ranges above 3.267 × their mean before estimating σ (Nelson 1982): what
         qicharts2 does for I, T, P′ and U′ charts once attached, and NHSRplotthedots' default.
