@@ -11,16 +11,34 @@ import csv
 import io
 import math
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 from qilab.datasets.dictionary import Column, DataDictionary
 
+from qilab.errors import QilabError
 
-class GeneratedDataError(ValueError):
-    """A generator produced data that do not match the dictionary (a bug in the generator)."""
+#: What to do about a GeneratedDataError, said once for every message.
+FIX = (
+    "The generator (datasets/gen_*.py) and the data dictionary (datasets/<name>.yaml) disagree: "
+    "correct whichever is wrong, then run `qilab datasets regenerate` again."
+)
 
 
-def _format(value: object, col: Column) -> str:
+class GeneratedDataError(QilabError, ValueError):
+    """A generator produced data that do not match the dictionary (a bug in the generator).
+
+    A :class:`~qilab.errors.QilabError`, so ``qilab datasets regenerate`` prints it as one line
+    naming the column and the fix, rather than a traceback; still a ``ValueError`` for callers
+    that caught it as one.
+    """
+
+    def __init__(self, problem: str) -> None:
+        self.problem = problem
+        super().__init__(f"{problem}. {FIX}")
+
+
+def _format(value: Any, col: Column) -> str:
     if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
         if not col.nullable:
             raise GeneratedDataError(f"column {col.name!r} has a missing value but is not nullable")
@@ -63,8 +81,13 @@ def to_csv_bytes(frame: pd.DataFrame, dictionary: DataDictionary) -> bytes:
     buffer = io.StringIO(newline="")
     writer = csv.writer(buffer, lineterminator="\n", quoting=csv.QUOTE_MINIMAL)
     writer.writerow(expected)
-    for values in zip(*columns, strict=True):
-        writer.writerow([_format(v, c) for v, c in zip(values, dictionary.columns, strict=True)])
+    try:
+        for values in zip(*columns, strict=True):
+            writer.writerow(
+                [_format(v, c) for v, c in zip(values, dictionary.columns, strict=True)]
+            )
+    except GeneratedDataError as err:  # name the data set as well as the column
+        raise GeneratedDataError(f"{dictionary.name}: {err.problem}") from None
     return buffer.getvalue().encode("utf-8")
 
 

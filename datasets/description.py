@@ -10,17 +10,17 @@ import textwrap
 
 import pandas as pd
 from qilab.datasets.catalogue import dictionary
-from qilab.datasets.dictionary import DataDictionary
+from qilab.datasets.dictionary import Calibration, Column, DataDictionary
 
 
 def _cell(text: str | None) -> str:
     return (text or "").replace("|", "\\|").replace("\n", " ")
 
 
-def _type_label(col) -> str:
+def _type_label(col: Column) -> str:
     if col.type == "category":
         kind = "ordered category" if col.ordered else "category"
-        levels = col.categories or ()
+        levels: tuple[str, ...] = col.categories or ()
         if len(levels) > 8:
             return f"{kind}: {len(levels)} levels, {levels[0]} … {levels[-1]}"
         return f"{kind}: {', '.join(levels)}"
@@ -153,7 +153,7 @@ class Description:
         return str(self)
 
 
-def _origin(cal) -> str:
+def _origin(cal: Calibration) -> str:
     bits = [b for b in (cal.publisher, str(cal.year) if cal.year else None) if b]
     return f" ({', '.join(bits)})" if bits else ""
 

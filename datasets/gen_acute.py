@@ -43,7 +43,7 @@ def ed_daily(rng: np.random.Generator) -> pd.DataFrame:
     years = (dates - dates[0]).days.to_numpy() / 365.25
     expected = (
         np.mean(AE_DAILY_ATTENDANCES)
-        * seasonal(dates, [a / np.mean(AE_DAILY_ATTENDANCES) for a in AE_DAILY_ATTENDANCES])
+        * seasonal(dates, [float(a / np.mean(AE_DAILY_ATTENDANCES)) for a in AE_DAILY_ATTENDANCES])
         * (ED_WEEKDAY / ED_WEEKDAY.mean())[weekday]
         * (1 + 0.02 * years)
     )
@@ -131,7 +131,8 @@ def sepsis_antibiotics(rng: np.random.Generator) -> pd.DataFrame:
 
     frame = pd.DataFrame({"arrival": arrival, "news2": news2, "minutes": minutes})
     missed_at, missed_minutes, missed_news2 = SEPSIS_MISSED
-    frame.loc[len(frame)] = [missed_at, missed_news2, missed_minutes]
+    # pandas sets a row from a list; pandas-stubs types .loc[...] = as one scalar
+    frame.loc[len(frame)] = [missed_at, missed_news2, missed_minutes]  # type: ignore[assignment]
     frame = frame.sort_values("arrival", kind="stable").reset_index(drop=True)
     frame["arrival"] = pd.to_datetime(frame["arrival"])
     given = frame["arrival"] + pd.to_timedelta(frame["minutes"].astype(int), unit="min")
@@ -185,7 +186,8 @@ def winter_flow(rng: np.random.Generator) -> pd.DataFrame:
         admit_mean[dates == pd.Timestamp(day)] *= factor
     admissions = overdispersed_poisson(rng, admit_mean, cv=0.04)
 
-    push = ((dates >= "2024-12-19") & (dates <= "2024-12-24")) * 0.08  # pre-Christmas push
+    christmas = (dates >= pd.Timestamp("2024-12-19")) & (dates <= pd.Timestamp("2024-12-24"))
+    push = christmas * 0.08  # pre-Christmas push
     bank_holiday = dates.isin(pd.to_datetime(["2024-12-25", "2024-12-26", "2025-01-01"]))
     push = np.where(bank_holiday, -0.45, push)  # few discharges on bank holidays
     occupied = np.empty(n, dtype=int)

@@ -32,11 +32,11 @@ def _ordinal(rng: np.random.Generator, score: np.ndarray, cuts: list[float]) -> 
 
 def patient_experience(rng: np.random.Generator) -> pd.DataFrame:
     month_list, ward_list = [], []
-    for month in SURVEY_MONTHS:
-        for ward in SURVEY_WARDS:
+    for survey_month in SURVEY_MONTHS:
+        for survey_ward in SURVEY_WARDS:
             count = int(rng.poisson(SURVEY_PER_WARD_MONTH))
-            month_list += [month] * count
-            ward_list += [ward] * count
+            month_list += [survey_month] * count
+            ward_list += [survey_ward] * count
     n = len(month_list)
     month = pd.DatetimeIndex(month_list)
     ward = np.array(ward_list)
@@ -54,7 +54,7 @@ def patient_experience(rng: np.random.Generator) -> pd.DataFrame:
     involved = _ordinal(rng, 0.9 * stay + 0.5 * asked, [-2.0, -0.1])
     fft_score = 1.3 * stay + 0.3 * (introduced - 1) + 0.3 * (involved - 1)
     fft = _ordinal(rng, fft_score, [-5.2, -4.3, -3.4, -1.0])
-    fft_answer = [FFT[i] for i in fft]
+    fft_answer: list[str | None] = [FFT[i] for i in fft]
     for i in np.flatnonzero(rng.random(n) < 0.03):  # "Don't know" or left blank
         fft_answer[i] = None
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from qilab.datasets import red_bead_model as beads
 from qilab.datasets.gen_common import months, overdispersed_poisson
+from qilab.datasets.red_bead_model import draw_day
 
 FALLS_MONTHS = months("2021-04-01", 48)
 FALLS_BEDS = 28
@@ -164,15 +166,10 @@ def prescribing_errors(rng: np.random.Generator) -> pd.DataFrame:
     )
 
 
-RED_BEAD_WORKERS = ("Ayesha", "Ben", "Chloe", "Dev", "Emma", "Femi")
-RED_BEAD_BOWL = (800, 3200)  # red, white: 20 % red
-RED_BEAD_PADDLE = 50
-
-
 def red_beads(rng: np.random.Generator) -> pd.DataFrame:
+    """Four days of Deming's experiment, drawn with the model the simulation uses."""
     rows = []
     for day in range(1, 5):
-        for worker in RED_BEAD_WORKERS:
-            red = int(rng.hypergeometric(*RED_BEAD_BOWL, RED_BEAD_PADDLE))
-            rows.append((day, worker, RED_BEAD_PADDLE, red))
+        for worker, red in zip(beads.WORKERS, draw_day(rng), strict=True):
+            rows.append((day, worker, beads.PADDLE, int(red)))
     return pd.DataFrame(rows, columns=["day", "worker", "beads_drawn", "red_beads"])

@@ -6,6 +6,7 @@ what ``describe`` says: dates are datetimes, categories are categoricals in a me
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from qilab.datasets.catalogue import check_name, csv_path, dictionary
 from qilab.datasets.dictionary import Column
@@ -25,7 +26,7 @@ def _convert(raw: pd.Series, col: Column, name: str) -> pd.Series:
     text = raw.astype("string")
     blank = text.isna() | (text == "")
     if blank.any() and not col.nullable:
-        row = int(blank.idxmax()) + 2
+        row = int(np.flatnonzero(blank.to_numpy())[0]) + 2  # header is row 1
         raise DatasetFileError(
             f"{name}.csv row {row}, column {col.name!r} is blank but the dictionary says it "
             f"never is. {_fix_hint(name)}"

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import pandas as pd
-from qilab.datasets.read_files import load_grid
+from qilab.datasets.read_files import Grid, load_grid
 from qilab.datasets.read_report import CellProblem, CleaningReport, ReadError, row_ranges
 from qilab.datasets.read_values import (
     DECIMAL_COMMA,
@@ -67,7 +67,12 @@ class _Table(NamedTuple):
     rows: list[tuple[int, list[Any]]]
 
 
-def _headings(header: list[Any], body, row_no: int, report: CleaningReport, source: str):
+Rows = list[tuple[int, list[Any]]]
+
+
+def _headings(
+    header: list[Any], body: Rows, row_no: int, report: CleaningReport, source: str
+) -> tuple[list[int], list[str]]:
     width = len(header)
     headings = ["" if _blank(v) else clean_text(str(v)) for v in header]
     tidied = [
@@ -97,7 +102,8 @@ def _headings(header: list[Any], body, row_no: int, report: CleaningReport, sour
         raise ReadError(source, problems)
     if empty:
         report.add(f"Ignored {empty} empty column(s) with no heading.")
-    names, seen = [], Counter()
+    names: list[str] = []
+    seen: Counter[str] = Counter()
     for j in keep:
         base = headings[j]
         seen[base] += 1
@@ -111,7 +117,7 @@ def _headings(header: list[Any], body, row_no: int, report: CleaningReport, sour
     return keep, names
 
 
-def _shape(grid, report: CleaningReport, source: str) -> _Table:
+def _shape(grid: Grid, report: CleaningReport, source: str) -> _Table:
     width = max((len(cells) for _, cells in grid.rows), default=0)
     rows = [(n, list(cells) + [None] * (width - len(cells))) for n, cells in grid.rows]
     non_blank = [(n, c) for n, c in rows if _filled(c)]
@@ -278,8 +284,16 @@ def _formula_error(value: Any) -> bool:
     return isinstance(value, str) and value.lower() in EXCEL_ERRORS
 
 
-def _convert_dates(col: _Column, values, dayfirst, problems, report) -> tuple[pd.Series, str]:
-    out, styles, months = [], Counter(), []
+def _convert_dates(
+    col: _Column,
+    values: list[Any],
+    dayfirst: bool,
+    problems: list[CellProblem],
+    report: CleaningReport,
+) -> tuple[pd.Series, str]:
+    out: list[Any] = []  # Timestamps and NaT
+    styles: Counter[str] = Counter()
+    months: list[Any] = []
     for n, v in zip(col.rows, values, strict=True):
         if v is None:
             out.append(pd.NaT)
@@ -308,7 +322,9 @@ def _convert_dates(col: _Column, values, dayfirst, problems, report) -> tuple[pd
     return series, "date and time" if (times != times.dt.normalize()).any() else "date"
 
 
-def _convert_numbers(col: _Column, values, problems, report) -> tuple[pd.Series, str]:
+def _convert_numbers(
+    col: _Column, values: list[Any], problems: list[CellProblem], report: CleaningReport
+) -> tuple[pd.Series, str]:
     parsed: list[Number | None] = []
     for n, v in zip(col.rows, values, strict=True):
         number = None if v is None else parse_number(v)
@@ -317,6 +333,7 @@ def _convert_numbers(col: _Column, values, problems, report) -> tuple[pd.Series,
         parsed.append(number)
     found = [(v, p) for v, p in zip(values, parsed, strict=True) if p is not None]
     percents = [v for v, p in found if p.percent]
+    first_percent = next((p.value for _, p in found if p.percent), None)
     if percents:
         for n, v, p in zip(col.rows, values, parsed, strict=True):
             if p is not None and not p.percent and p.value > 1:
@@ -330,7 +347,7 @@ def _convert_numbers(col: _Column, values, problems, report) -> tuple[pd.Series,
                 )
         report.add(
             f"{col.label}: {len(percents)} percentage(s) such as {_quote(percents[0])} converted "
-            f"to proportions ({parse_number(percents[0]).value:g}), the value Excel stores."
+            f"to proportions ({first_percent:g}), the value Excel stores."
         )
     grouped = [v for v, p in found if p.thousands]
     if grouped:
@@ -351,7 +368,14 @@ def _convert_numbers(col: _Column, values, problems, report) -> tuple[pd.Series,
     return pd.Series(numbers, dtype="float64"), kind
 
 
-def _read_column(col: _Column, raw, forced, dayfirst, problems, report):
+def _read_column(
+    col: _Column,
+    raw: list[Any],
+    forced: str | None,
+    dayfirst: bool,
+    problems: list[CellProblem],
+    report: CleaningReport,
+) -> tuple[pd.Series, str, int]:
     """Clean, type and convert one column; return (series, type label, cells trimmed)."""
     values, trimmed = [], 0
     for v in raw:
@@ -389,7 +413,9 @@ def _read_column(col: _Column, raw, forced, dayfirst, problems, report):
     return pd.Series(text, dtype="str"), "text", trimmed
 
 
-def _check_forced(option: str, wanted: Iterable[str] | None, names: list[str], source: str):
+def _check_forced(
+    option: str, wanted: Iterable[str] | None, names: list[str], source: str
+) -> set[str]:
     if wanted is None:
         return set()
     wanted = {wanted} if isinstance(wanted, str) else set(wanted)

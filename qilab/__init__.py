@@ -39,5 +39,6 @@ if "ipykernel" in sys.modules:
     # installed: 2 s of CPU at every kernel start. The Jupyter server needs it; a kernel never
     # checks IRI formats, so in a kernel it is left out and a learner's first cell is quicker.
     if "jsonschema" not in sys.modules:
-        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[assignment]
+        # None in sys.modules makes `import rfc3987_syntax` fail fast (typeshed wants a module)
+        sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
     setup_notebook()

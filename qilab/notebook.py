@@ -44,7 +44,8 @@ def bundle_cache_path() -> Path:
     import vl_convert
 
     base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qilab"
-    return base / f"jupyterchart-altair{alt.__version__}-vlconvert{vl_convert.__version__}.js"
+    version = vl_convert.__version__  # type: ignore[attr-defined]  # missing from its .pyi
+    return base / f"jupyterchart-altair{alt.__version__}-vlconvert{version}.js"
 
 
 def enable_offline_charts() -> None:

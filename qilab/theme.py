@@ -13,8 +13,6 @@ Roles are named so that charts say what a colour *means*, not which colour it is
 
 from __future__ import annotations
 
-from typing import Any
-
 import altair as alt
 
 #: Okabe & Ito (2008), "Color Universal Design": safe for deuteranopia, protanopia, tritanopia.
@@ -54,7 +52,7 @@ CHART_WIDTH = 640
 CHART_HEIGHT = 320
 
 
-def theme_config() -> dict[str, Any]:
+def theme_config() -> alt.theme.ThemeConfig:
     """Return the Vega-Lite config of the house theme (a plain dict, easy to test)."""
     return {
         "config": {

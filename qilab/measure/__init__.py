@@ -5,6 +5,10 @@ charts, adds the IHI run-chart rules, Provost & Murray's control-chart rules (``
 control chart) and NHS England's Making Data Count rules, and returns a
 :class:`QicResult` with ``data``, ``summary``, ``chart()`` and ``describe()``.
 
+Each chart kind is one entry in :data:`qilab.measure.kinds.CHART_KINDS` and each rule set one
+entry in :data:`qilab.measure.rulesets.RULE_SETS`; ``qic()``, the chart and ``describe()`` read
+them (see README.md beside this file).
+
 This package is pure maths and chart specs: it imports no widgets, data sets or grading code.
 """
 

@@ -16,24 +16,16 @@ import pandas as pd
 
 from qilab.errors import QilabError
 
-#: Chart types, as qicharts2 0.8.1 names them.
-CHART_TYPES: tuple[str, ...] = (
-    "run",
-    "i",
-    "mr",
-    "xbar",
-    "s",
-    "t",
-    "p",
-    "pp",
-    "c",
-    "u",
-    "up",
-    "g",
-)
+from . import rulesets
+from .kinds import CHART_KINDS, ChartKind, chart_kind
 
-#: Runs-analysis methods: Anhøj (qicharts2 default), IHI run chart rules, Making Data Count.
-METHODS: tuple[str, ...] = ("anhoej", "ihi", "mdc")
+#: The built-in chart types, as qicharts2 0.8.1 names them (the keys of
+#: :data:`qilab.measure.kinds.CHART_KINDS`, which ``qic()`` reads).
+CHART_TYPES: tuple[str, ...] = tuple(CHART_KINDS)
+
+#: The built-in rule-set families ``method=`` selects (Anhøj, IHI, Making Data Count); the
+#: rule sets themselves are in :data:`qilab.measure.rulesets.RULE_SETS`.
+METHODS: tuple[str, ...] = rulesets.methods()
 
 PERIODS: dict[str, str] = {
     "day": "D",
@@ -57,21 +49,49 @@ def check_chart(chart: str) -> str:
     """Normalise the chart name; unknown names list the valid ones."""
     if not isinstance(chart, str):
         raise fail(f"chart must be a text name such as 'i' or 'p', not {type(chart).__name__}.")
-    key = chart.strip().lower()
-    aliases = {"pprime": "pp", "uprime": "up", "xmr": "i", "imr": "i", "x": "i"}
-    key = aliases.get(key, key)
-    if key not in CHART_TYPES:
-        valid = ", ".join(repr(c) for c in CHART_TYPES)
+    kind = chart_kind(chart)
+    if kind is None:
+        valid = ", ".join(repr(c) for c in CHART_KINDS)
         raise fail(f"Unknown chart type {chart!r}. Use one of: {valid}.")
-    return key
+    return kind.key
 
 
 def check_method(method: str) -> str:
     """Normalise the runs-analysis method name."""
     key = str(method).strip().lower()
-    if key not in METHODS:
-        valid = ", ".join(repr(m) for m in METHODS)
+    known = rulesets.methods()
+    if key not in known:
+        valid = ", ".join(repr(m) for m in known)
         raise fail(f"Unknown method {method!r}. Use one of: {valid}.")
+    return key
+
+
+def resolve_method(method: str | None, chart_key: str, direction: int) -> str:
+    """The method ``qic()`` applies, said out loud rather than switched silently.
+
+    A direction of improvement only means something to the Making Data Count icons, so with no
+    ``method`` an ``improvement=`` on an I chart selects ``"mdc"`` (otherwise ``"anhoej"``, the
+    qicharts2 default). Asking for a direction with a rule set that has none, or on a chart
+    Making Data Count does not cover, is an error naming the fix.
+
+    >>> resolve_method(None, "i", 1), resolve_method(None, "i", 0), resolve_method("ihi", "p", 0)
+    ('mdc', 'anhoej', 'ihi')
+    """
+    if method is None:
+        key = rulesets.MDC if direction != 0 and chart_key == "i" else rulesets.ANHOEJ
+    else:
+        key = check_method(method)
+    if direction != 0 and not rulesets.for_chart(chart_key, key).uses_direction:
+        why = (
+            f"method={method!r} has no direction of improvement"
+            if method is not None
+            else f"those rules are defined for XmR (I) charts, not {chart_key!r}"
+        )
+        raise fail(
+            "improvement= sets the direction of Making Data Count's improvement and concern "
+            f"icons, but {why}. Use chart='i' with method='mdc' (or leave method out), or drop "
+            "improvement=."
+        )
     return key
 
 
@@ -116,7 +136,14 @@ def resolve_column(value: Any, data: pd.DataFrame | None, role: str) -> Any:
 def _is_blank(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip() == ""
-    return bool(pd.isna(value)) if np.isscalar(value) or value is None else False
+    return bool(pd.isna(value)) if is_scalar(value) or value is None else False
+
+
+def is_scalar(value: object) -> bool:
+    """``np.isscalar`` as a plain bool: numpy types it as a guard that narrows a number to
+    ``generic | complex | str | bytes | memoryview``, which ``float()`` and ``pd.isna`` reject.
+    """
+    return bool(np.isscalar(value))
 
 
 def as_float_array(values: Any, role: str) -> np.ndarray:
@@ -224,9 +251,9 @@ def notes_array(notes: Any, n_points: int, x: Any) -> np.ndarray | None:
     check_same_length(n_points, notes, "notes")
     vals = pd.Series(list(notes), dtype=object)
     mask = vals.isna().to_numpy()
-    vals = vals.astype(str).to_numpy(dtype=object)
-    vals[mask] = ""
-    return vals
+    texts = vals.astype(str).to_numpy(dtype=object)
+    texts[mask] = ""
+    return texts
 
 
 def as_date(key: Any) -> pd.Timestamp:
@@ -279,26 +306,26 @@ def _match_key(key: Any, xs: pd.Series | None, n_points: int) -> np.ndarray:
     return np.array([], dtype=int)
 
 
-def check_counts(y: np.ndarray, n: np.ndarray | None, chart: str) -> None:
+def check_counts(y: np.ndarray, n: np.ndarray | None, kind: ChartKind) -> None:
     """Counts can't be negative, proportions can't exceed 1, denominators can't be empty."""
-    count_charts = {"p", "pp", "c", "u", "up", "g"}
-    if chart in count_charts:
+    chart = kind.key
+    if kind.counts:
         neg = np.flatnonzero(y < 0)
         if neg.size:
             raise fail(
                 f"A {chart} chart plots counts, but y is negative at position {int(neg[0])} "
                 f"({y[neg[0]]:g}). Counts must be 0 or more; check the data."
             )
-    if chart in {"t"}:
+    if kind.positive:
         bad = np.flatnonzero(y <= 0)
         if bad.size:
             raise fail(
-                f"A t chart needs times between events greater than 0, but position "
+                f"A {chart} chart needs times between events greater than 0, but position "
                 f"{int(bad[0])} is {y[bad[0]]:g}. Remove zero gaps (events on the same day) "
                 f"or measure time in smaller units."
             )
     if n is None:
-        if chart in {"p", "pp", "u", "up"}:
+        if kind.needs_n:
             raise fail(
                 f"A {chart} chart needs a denominator: pass n= (e.g. patients, or patient-days) "
                 f"alongside the numerator y."
@@ -322,7 +349,7 @@ def check_counts(y: np.ndarray, n: np.ndarray | None, chart: str) -> None:
             f"The denominator n is missing at position {int(orphan[0])} but y has a value there. "
             f"Fill in n, or set y to NaN too to mark that point as missing."
         )
-    if chart in {"p", "pp"}:
+    if kind.proportion:
         over = np.flatnonzero(y > n)
         if over.size:
             i = int(over[0])

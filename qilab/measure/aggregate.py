@@ -63,9 +63,8 @@ def aggregate(
     agg_fun: str = "mean",
 ) -> Subgroups:
     """Aggregate rows by x (or keep them one per point when x is absent or already unique)."""
-    got_n = n is not None
     size = len(y)
-    if got_n:
+    if n is not None:
         # qicharts2: complete.cases(y, n); incomplete rows lose both values.
         bad = np.isnan(y) | np.isnan(n)
         y = np.where(bad, np.nan, y)
@@ -119,7 +118,8 @@ def _one_per_row(
         ratio = y.copy()
     note_vals = np.full(size, None, dtype=object)
     if notes is not None:
-        note_vals = np.where(notes == "", None, notes).astype(object)
+        note_vals = notes.astype(object)  # a copy
+        note_vals[notes == ""] = None
     return Subgroups(
         x=x.reset_index(drop=True).rename("x"),
         y=ratio,
@@ -177,8 +177,8 @@ def _grouped(
     if notes is None:
         note_vals = np.full(len(count), None, dtype=object)
     else:
-        note_vals = g["notes"].agg(_join_notes).to_numpy(dtype=object)
-        note_vals = np.where(pd.isna(note_vals), None, note_vals)
+        note_vals = g["notes"].agg(_join_notes).to_numpy(dtype=object, copy=True)
+        note_vals[pd.isna(note_vals)] = None
     xs = pd.Series(g.size().index, name="x")
     if not sort:
         xs = xs.astype(x.dtype)

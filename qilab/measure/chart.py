@@ -35,7 +35,8 @@ import pandas as pd
 from qilab.theme import CHART_HEIGHT, CHART_WIDTH, COLOURS
 
 from . import mdc as mdc_rules
-from .control_rules import POINT_COLUMNS
+from .kinds import CHART_KINDS
+from .rulesets import RULE_SETS
 
 if TYPE_CHECKING:
     from .result import QicResult
@@ -121,7 +122,7 @@ def make_chart(
         )
     if not labels.get("categorical"):
         # MDC charts draw the data line grey so improvement (blue) and concern (orange) stand out
-        line_colour = COLOURS["limit"] if res.method == "mdc" else COLOURS["data"]
+        line_colour = COLOURS["limit"] if RULE_SETS[res.rule_set].labels_points else COLOURS["data"]
         layers.append(
             base.mark_line(color=line_colour, strokeWidth=1.5, invalid="break-paths-show-domains")
             .encode(y=y_enc, detail="part:N")
@@ -229,8 +230,8 @@ def _chart_frame(res: QicResult, x_kind: str) -> pd.DataFrame:
             colour[kind == mdc_rules.IMPROVEMENT] = COLOURS["improvement"]
     else:
         highlight = d["sigma_signal"].to_numpy(dtype=bool)
-        for col in POINT_COLUMNS:  # IHI / Provost & Murray rule columns, where present
-            if col in d:
+        for col, col_type in RULE_SETS[res.rule_set].point_columns.items():
+            if col_type is bool:  # points in a shift, trend or other pattern the rule set marks
                 highlight = highlight | d[col].to_numpy(dtype=bool)
         colour[highlight] = COLOURS["signal"]
         shape[highlight] = "square"
@@ -248,14 +249,14 @@ def _chart_frame(res: QicResult, x_kind: str) -> pd.DataFrame:
     if freeze is not None and freeze < len(d):
         extended = np.arange(1, len(d) + 1) > freeze
     runs = d["runs_signal"].to_numpy(dtype=bool)
-    if res.method == "mdc":  # MDC marks special causes on the points; the mean stays plain
+    if RULE_SETS[res.rule_set].labels_points:  # MDC marks points; the mean stays plain
         runs = np.zeros(len(d), dtype=bool)
     frame["cl_colour"] = np.where(runs, COLOURS["signal"], COLOURS["centre"])
     frame["cl_dash"] = _patterns(np.where(runs, 2, np.where(extended, 1, 0)))
     frame["cl_segment"] = np.char.add(
         d["part"].to_numpy().astype(str), np.where(extended, "-1", "-0")
     ).astype(object)
-    if extended.any():
+    if freeze is not None and extended.any():
         # repeat the last baseline row at the start of the extension so the lines meet
         last = int(freeze) - 1
         bridge = frame.iloc[[last]].copy()
@@ -285,7 +286,7 @@ def _records(frame: pd.DataFrame, x_kind: str) -> list[dict[str, Any]]:
     elif x_kind == "O":
         out["x"] = out["x"].astype(str)
     records = out.to_dict(orient="records")
-    return [{k: _plain(v) for k, v in row.items()} for row in records]
+    return [{str(k): _plain(v) for k, v in row.items()} for row in records]
 
 
 def _plain(value: Any) -> Any:
@@ -395,27 +396,11 @@ def _title(res: QicResult) -> str:
         what = f" of {y_name}" + (f" / {n_name}" if n_name else "")
         if res.multiply != 1:
             what += f" × {res.multiply:g}"
-    if res.method == "mdc":
-        return f"XmR chart{what} (Making Data Count)"
-    return f"{name[0].upper()}{name[1:]}{what}"
+    return RULE_SETS[res.rule_set].chart_title(name, what)
 
 
 def _ylab(res: QicResult) -> str:
-    if res.chart_type in ("p", "pp"):
-        return "Percent" if res.multiply == 100 else "Proportion"
-    if res.chart_type in ("u", "up"):
-        return f"Rate per {res.multiply:g}" if res.multiply != 1 else "Rate"
-    if res.chart_type == "c":
-        return "Count"
-    if res.chart_type == "g":
-        return "Cases between events"
-    if res.chart_type == "t":
-        return "Time between events"
-    if res.chart_type == "mr":
-        return "Moving range"
-    if res.chart_type == "s":
-        return "Standard deviation"
-    return res.labels.get("y_name") or "Value"
+    return CHART_KINDS[res.chart_type].y_label(res.multiply) or res.labels.get("y_name") or "Value"
 
 
 def _xlab(res: QicResult) -> str:
@@ -430,35 +415,7 @@ def rule_set_caption(res: QicResult) -> str:
     >>> rule_set_caption(qic(np.arange(24) % 5))  # 19 useful points: 5 sit on the median
     'Anhøj rules: a run longer than 7 or fewer than 6 crossings of the median signals'
     """
-    from . import rulesets
-
-    name = rulesets.NAMES[res.rule_set]
-    last = res.summary.iloc[-1]
-    centre = "median" if res.chart_type == "run" else "centre line"
-    limits = "" if res.chart_type == "run" else "; a point outside the 3σ limits"
-    if res.rule_set == rulesets.MDC:
-        return (
-            f"{name}: a point outside the limits; a run of 7 on one side of the mean; a trend "
-            "of 7 rising or falling; 2 of 3 points beyond 2σ on one side"
-        )
-    if res.rule_set == rulesets.IHI_RUN:
-        return (
-            f"{name}: a shift of 6 or more on one side of the median; a trend of 5 or more; "
-            "too few or too many runs"
-        )
-    if res.rule_set == rulesets.PROVOST_MURRAY:
-        return (
-            f"{name}: a point outside the 3σ limits; 8 or more in a row on one side of the "
-            "centre line; 6 rising or falling; 2 of 3 beyond 2σ on one side; 15 in a row "
-            "within 1σ"
-        )
-    run_max, crossings_min = last.get("longest_run_max"), last.get("n_crossings_min")
-    if pd.isna(run_max) or pd.isna(crossings_min):
-        return f"{name}: too few points for a runs analysis{limits}"
-    return (
-        f"{name}: a run longer than {int(run_max)} or fewer than {int(crossings_min)} "
-        f"crossings of the {centre} signals{limits}"
-    )
+    return RULE_SETS[res.rule_set].caption(res)
 
 
 def _legend_layer(res: QicResult, frame: pd.DataFrame) -> alt.Chart:
@@ -470,10 +427,12 @@ def _legend_layer(res: QicResult, frame: pd.DataFrame) -> alt.Chart:
     from .describe import centre_name
 
     d = res.data
-    centre = "Median" if res.chart_type == "run" else f"{centre_name(res.chart_type)} (centre line)"
+    kind = CHART_KINDS[res.chart_type]
+    centre = "Median" if not kind.has_limits else f"{centre_name(res.chart_type)} (centre line)"
     centre = centre[0].upper() + centre[1:]
     items: list[tuple[str, str, str]] = [("Data", COLOURS["data"], "circle")]
-    if res.method == "mdc":
+    labels_points = RULE_SETS[res.rule_set].labels_points
+    if labels_points:
         items[0] = ("Data (common cause)", COLOURS["muted"], "circle")
     items.append((centre, COLOURS["centre"], "stroke"))
     if d["ucl"].notna().any():
@@ -482,7 +441,7 @@ def _legend_layer(res: QicResult, frame: pd.DataFrame) -> alt.Chart:
         items.append(("Target", COLOURS["target"], "stroke"))
     shapes = set(frame["point_shape"].dropna())
     colours = set(frame["point_colour"].dropna())
-    if res.method == "mdc":
+    if labels_points:
         if COLOURS["improvement"] in colours and "diamond" in shapes:
             items.append(("Special cause: improvement", COLOURS["improvement"], "diamond"))
         if COLOURS["concern"] in colours:
@@ -492,19 +451,19 @@ def _legend_layer(res: QicResult, frame: pd.DataFrame) -> alt.Chart:
             items.append(("Outside the limits", COLOURS["signal"], "diamond"))
         if "square" in shapes:
             items.append(("Shift, trend or other pattern", COLOURS["signal"], "square"))
-    if d["runs_signal"].any() and res.method != "mdc":
+    if d["runs_signal"].any() and not labels_points:
         items.append(("Run signal (dashed centre line)", COLOURS["signal"], "stroke"))
     if not d["include"].all():
         items.append(("Excluded from the calculations", COLOURS["muted"], "circle"))
     labels = [label for label, _, _ in items]
-    colours = alt.Scale(domain=labels, range=[colour for _, colour, _ in items])
+    scale = alt.Scale(domain=labels, range=[colour for _, colour, _ in items])
     legend = alt.Legend(title=None, orient="bottom", columns=3, labelLimit=320, symbolStrokeWidth=2)
     return (
         alt.Chart({"values": [{"item": label} for label in labels]})
         .mark_point(filled=True)
         .encode(
-            fill=alt.Fill("item:N", scale=colours, legend=legend),
-            stroke=alt.Stroke("item:N", scale=colours, legend=legend),
+            fill=alt.Fill("item:N", scale=scale, legend=legend),
+            stroke=alt.Stroke("item:N", scale=scale, legend=legend),
             shape=alt.Shape(
                 "item:N",
                 scale=alt.Scale(domain=labels, range=[shape for _, _, shape in items]),

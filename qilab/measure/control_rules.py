@@ -36,6 +36,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .kinds import CHART_KINDS
 from .runs import _mark_ranges, _run_lengths
 
 #: Rule 2: a shift is this many consecutive points or more on one side of the centre line.
@@ -66,10 +67,11 @@ RULE_TEXT: dict[str, str] = {
     "inner_third": f"{INNER} consecutive points within 1σ of the centre line",
 }
 
-#: Charts whose zones (1σ and 2σ lines) are not symmetric about the centre line.
-NO_ZONES = ("g",)
-#: Charts that get rule 1 only.
-LIMITS_ONLY = ("mr",)
+#: Charts whose zones (1σ and 2σ lines) are not symmetric about the centre line (read from
+#: :data:`qilab.measure.kinds.CHART_KINDS`, ``symmetric_zones``).
+NO_ZONES = tuple(k for k, kind in CHART_KINDS.items() if not kind.symmetric_zones)
+#: Charts that get rule 1 only: their order carries no time (``time_ordered``).
+LIMITS_ONLY = tuple(k for k, kind in CHART_KINDS.items() if not kind.time_ordered)
 
 
 @dataclass
@@ -105,13 +107,12 @@ def one_sigma_lines(
 ) -> tuple[np.ndarray, np.ndarray]:
     """Lower and upper 1σ lines, from the limits the engine already computed."""
     with np.errstate(invalid="ignore", divide="ignore"):
-        if chart_key == "t":
-            from .limits_variables import T_POWER
-
-            z = [np.power(v, 1 / T_POWER) for v in (cl, ucl_95)]
+        power = CHART_KINDS[chart_key].power
+        if power is not None:  # limits computed on the y^(1/power) scale (T chart)
+            z = [np.power(v, 1 / power) for v in (cl, ucl_95)]
             width = (z[1] - z[0]) / 2
-            lo = np.power(np.maximum(z[0] - width, 0), T_POWER)
-            return lo, np.power(z[0] + width, T_POWER)
+            lo = np.power(np.maximum(z[0] - width, 0), power)
+            return lo, np.power(z[0] + width, power)
         widths = np.vstack(((ucl - cl) / 3, (cl - lcl) / 3, (ucl_95 - cl) / 2, (cl - lcl_95) / 2))
         widths = np.where(np.isfinite(widths), widths, -np.inf)
         width = widths.max(axis=0)
@@ -227,13 +228,14 @@ def evaluate(
 ) -> ControlRulesResult:
     """Rules 2–5 for one part. ``ordered=False`` (categorical x) or an MR chart: none apply."""
     empty = np.zeros(y.size, dtype=bool)
-    if not ordered or chart_key in LIMITS_ONLY:
+    kind = CHART_KINDS[chart_key]
+    if not ordered or not kind.time_ordered:
         return ControlRulesResult(
             None, None, None, None, False, False, None, None, empty, empty, empty, empty
         )
     longest, crossings, shift_pts = _shift(y, cl, include)
     longest_trend, trend_pts = _trend(y, include)
-    if chart_key in NO_ZONES:
+    if not kind.symmetric_zones:
         two, two_pts, inner_run, inner_pts = None, empty, None, empty
     else:
         two_pts = _two_of_three(y, lcl_95, ucl_95, include)

@@ -1,9 +1,10 @@
-"""Shared types and the registry of centre-line and limit calculations, one function per chart.
+"""Shared types and R-exact helpers for the centre-line and limit calculations.
 
 The formulas live in :mod:`.limits_variables` (measurements: run, I, MR, T, Xbar, S) and
-:mod:`.limits_attributes` (counts: P, P′, C, U, U′, G). Each function receives one *part* of the
-chart and returns y (some charts transform it), the centre line and the 3σ and 2σ limits, as
-qicharts2 0.8.1's ``qic.<chart>()`` helpers do (R/helper.functions.R).
+:mod:`.limits_attributes` (counts: P, P′, C, U, U′, G); :mod:`.kinds` registers each as the
+``compute`` of its chart kind. Each function receives one *part* of the chart and returns y (some
+charts transform it), the centre line and the 3σ and 2σ limits, as qicharts2 0.8.1's
+``qic.<chart>()`` helpers do (R/helper.functions.R).
 """
 
 from __future__ import annotations
@@ -127,57 +128,3 @@ def clip_upper(values: np.ndarray, ceiling: float = 1.0) -> np.ndarray:
     out = values.copy()
     out[np.isfinite(out) & (out > ceiling)] = ceiling
     return out
-
-
-def registry() -> dict[str, ChartFunction]:
-    """Chart name → function computing its centre line and limits for one part."""
-    from . import limits_attributes as la
-    from . import limits_variables as lv
-
-    return {
-        "run": lv.run,
-        "i": lv.i,
-        "mr": lv.mr,
-        "t": lv.t,
-        "xbar": lv.xbar,
-        "s": lv.s,
-        "p": la.p,
-        "pp": la.pp,
-        "c": la.c,
-        "u": la.u,
-        "up": la.up,
-        "g": la.g,
-    }
-
-
-#: Fewest usable baseline points (subgroups with a value) each part needs for its limits.
-MIN_POINTS: dict[str, int] = {
-    "run": 1,
-    "i": 2,
-    "mr": 3,
-    "t": 2,
-    "xbar": 1,
-    "s": 1,
-    "p": 1,
-    "pp": 2,
-    "c": 1,
-    "u": 1,
-    "up": 2,
-    "g": 1,
-}
-
-#: Why each chart needs that many points, for the error message.
-MIN_POINTS_WHY: dict[str, str] = {
-    "run": "a median needs at least one value",
-    "i": "the limits come from moving ranges between consecutive points",
-    "mr": "the centre line is the mean of moving ranges, and the first range needs two points",
-    "t": "the limits come from moving ranges between consecutive times",
-    "xbar": "the limits come from the spread within subgroups",
-    "s": "the limits come from the spread within subgroups",
-    "p": "the centre line is the overall proportion",
-    "pp": "Laney's adjustment uses moving ranges of standardised proportions",
-    "c": "the centre line is the mean count",
-    "u": "the centre line is the overall rate",
-    "up": "Laney's adjustment uses moving ranges of standardised rates",
-    "g": "the centre line comes from the counts between events",
-}

@@ -14,45 +14,31 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from . import control_rules, rulesets
 from . import mdc as mdc_rules
-from . import runs as runs_rules
+from . import rulesets
 from ._validate import (
     as_float_array,
     as_table,
     check_chart,
     check_counts,
     check_freeze,
-    check_method,
     check_period,
     check_same_length,
     check_target,
     fail,
     is_categorical,
+    is_scalar,
     notes_array,
     positions,
     resolve_column,
+    resolve_method,
 )
 from .aggregate import AGG_FUNS, aggregate, floor_period
-from .limits import MIN_POINTS, MIN_POINTS_WHY, PartInput, registry
+from .kinds import CHART_KINDS, ChartKind
+from .limits import PartInput
 from .result import QicResult
 
 ISO_DATE = r"\d{4}-\d{2}-\d{2}([ T]\d{2}:\d{2}(:\d{2}(\.\d+)?)?)?"
-
-CHART_NAMES: dict[str, str] = {
-    "run": "run chart",
-    "i": "I chart",
-    "mr": "MR chart",
-    "xbar": "Xbar chart",
-    "s": "S chart",
-    "t": "T chart",
-    "p": "P chart",
-    "pp": "P′ chart",
-    "c": "C chart",
-    "u": "U chart",
-    "up": "U′ chart",
-    "g": "G chart",
-}
 
 
 def qic(
@@ -63,7 +49,7 @@ def qic(
     freeze: int | None = None,
     part: int | list[int] | None = None,
     exclude: int | list[int] | None = None,
-    method: str = "anhoej",
+    method: str | None = None,
     multiply: float = 1,
     notes: Any = None,
     target: Any = None,
@@ -106,8 +92,11 @@ def qic(
     exclude : int or list of int, optional
         **0-based** positions of points left out of every calculation but still plotted (muted).
         Note this differs from qicharts2, whose ``exclude`` is 1-based.
-    method : {"anhoej", "ihi", "mdc"}, default "anhoej"
-        The rule set. ``"anhoej"``: Anhøj rules on run and control charts, as qicharts2
+    method : {"anhoej", "ihi", "mdc"}, optional
+        The rule set (each rule set in :data:`qilab.measure.rulesets.RULE_SETS` names its method).
+        Left out, it is ``"anhoej"``, or ``"mdc"`` when ``improvement=`` is given on an I chart
+        (a direction of improvement only means something to the Making Data Count icons).
+        ``"anhoej"``: Anhøj rules on run and control charts, as qicharts2
         (Anhøj & Olesen 2014). ``"ihi"``: the rules of *The Health Care Data Guide* – on a run
         chart the IHI run-chart rules (Perla, Provost & Murray 2011: shift 6, trend 5, too
         few/many runs from their table); on a control chart Provost & Murray's control-chart
@@ -139,7 +128,9 @@ def qic(
         How to aggregate several y values per subgroup when there is no denominator.
     improvement : {"up", "down"}, optional
         Direction of improvement. With ``method="mdc"`` (or an I chart and the default method)
-        it turns MDC special causes into improvement or concern.
+        it turns MDC special causes into improvement or concern. Other rule sets have no
+        direction, so ``improvement=`` with ``method="anhoej"`` or ``"ihi"``, or with no method
+        on a chart other than I, is an error that says so.
     screen_outliers : bool, default True
         Drop moving ranges above 3.267 × their mean before estimating σ (Nelson 1982): what
         qicharts2 does for I, T, P′ and U′ charts once attached, and NHSRplotthedots' default.
@@ -198,22 +189,16 @@ def qic(
     3
     """
     chart_key = check_chart(chart)
-    method_key = check_method(method)
+    direction = mdc_rules.direction(improvement)
+    method_key = resolve_method(method, chart_key, direction)
+    ruleset = rulesets.for_chart(chart_key, method_key)
+    chart_key = ruleset.chart_for(chart_key)  # Making Data Count draws a run chart as XmR
+    kind = CHART_KINDS[chart_key]
     period_code = check_period(period)
     if agg_fun not in AGG_FUNS:
         raise fail(f"agg_fun={agg_fun!r} is not supported. Use one of: {', '.join(AGG_FUNS)}.")
-    if not np.isscalar(multiply) or not np.isfinite(float(multiply)) or float(multiply) == 0:
+    if not is_scalar(multiply) or not np.isfinite(float(multiply)) or float(multiply) == 0:
         raise fail(f"multiply must be a non-zero number (e.g. 100 for percent), got {multiply!r}.")
-    direction = mdc_rules.direction(improvement)
-    if method_key == "anhoej" and direction != 0 and chart_key == "i":
-        method_key = "mdc"  # improvement= on an XmR chart asks for Making Data Count icons
-    if method_key == "mdc":
-        if chart_key not in ("run", "i"):
-            raise fail(
-                f"Making Data Count rules are defined for XmR (I) charts, not {chart_key!r}. "
-                f"Use chart='i', or method='anhoej' for other charts."
-            )
-        chart_key = "i"
 
     data = as_table(data)
     y_raw = resolve_column(y, data, "y")
@@ -235,7 +220,7 @@ def qic(
     if x_raw is not None:
         check_same_length(size, x_raw, "x")
         x_ser = _as_x(x_raw)
-    if chart_key in ("xbar", "s") and x_ser is None:
+    if kind.needs_subgroups and x_ser is None:
         raise fail(
             f"An {chart_key} chart needs subgroups: pass x= naming the subgroup (e.g. the date or "
             f"sample number) of each measurement in y."
@@ -250,7 +235,7 @@ def qic(
     notes_arr = notes_array(notes_raw, size, x_ser)
     target_arr = check_target(target_raw, size)
     cl_arr = None if cl_raw is None else _cl_array(cl_raw, size)
-    check_counts(y_arr, n_arr, chart_key)
+    check_counts(y_arr, n_arr, kind)
 
     sub = aggregate(x_ser, y_arr, n_arr, notes_arr, target_arr, cl_arr, agg_fun)
     points = len(sub)
@@ -267,36 +252,35 @@ def qic(
     include[excluded] = False
     categorical = is_categorical(sub.x)
 
-    ruleset = rulesets.rule_set(chart_key, method_key)
     out = _compute_parts(
-        sub, chart_key, method_key, part_no, baseline, include, categorical,
-        screen_outliers, direction,
-    )  # fmt: skip
+        sub, kind, ruleset, part_no, baseline, include, categorical, screen_outliers, direction
+    )
 
     sizes = np.bincount(part_no)[1:]
     sizes = sizes[sizes > 0]
-    out["runs_signal"] = np.repeat([r.runs_signal for r in out["per_part"]], sizes).astype(bool)
+    out["runs_signal"] = np.repeat([r.runs.runs_signal for r in out["per_part"]], sizes)
+    out["runs_signal"] = out["runs_signal"].astype(bool)
     for key in ("y", "cl", "lcl", "ucl", "lcl_95", "ucl_95"):
         out[key] = out[key] * float(multiply)
     for key in ("lcl", "ucl", "lcl_95", "ucl_95"):
         out[key] = np.where(np.isfinite(out[key]), out[key], np.nan)
     with np.errstate(invalid="ignore"):
         sigma = (out["y"] > out["ucl"]) | (out["y"] < out["lcl"])
-    if categorical or chart_key == "mr":
+    if categorical or not kind.time_ordered:
         out["runs_signal"] = np.zeros(points, dtype=bool)
     if not y_neg and np.nanmin(out["y"]) >= 0:
         for key in ("lcl", "lcl_95"):
             out[key] = np.where(out[key] < 0, 0.0, out[key])
 
     _warn_if_target_unscaled(sub.target, out["y"], float(multiply))
-    frame = _frame(sub, out, sigma, part_no, baseline, include)
+    frame = _frame(sub, out, sigma, part_no, baseline, include, ruleset)
     summary = _summary(frame, ruleset)
     result = QicResult(
         data=frame,
         summary=summary,
         chart_type=chart_key,
         method=method_key,
-        rule_set=ruleset,
+        rule_set=ruleset.key,
         multiply=float(multiply),
         improvement=direction,
         labels={
@@ -308,11 +292,10 @@ def qic(
             "x_name": x if isinstance(x, str) else None,
             "freeze": freeze_k,
             "categorical": categorical,
-            "chart_name": CHART_NAMES[chart_key],
+            "chart_name": kind.name,
         },
     )
-    if method_key == "mdc":
-        _add_mdc_icons(result, direction)
+    ruleset.finish(result)
     return result
 
 
@@ -378,8 +361,8 @@ def _cl_array(cl: Any, size: int) -> np.ndarray:
 
 def _compute_parts(
     sub: Any,
-    chart_key: str,
-    method_key: str,
+    kind: ChartKind,
+    ruleset: rulesets.RuleSet,
     part_no: np.ndarray,
     baseline: np.ndarray,
     include: np.ndarray,
@@ -387,32 +370,24 @@ def _compute_parts(
     screen_outliers: bool,
     direction: int,
 ) -> dict[str, Any]:
-    """Centre line, limits and runs analysis part by part (loops over parts, not points).
+    """Centre line, limits and the rule set's verdicts part by part (loops over parts).
 
-    Per-point arrays are filled slice by slice; the runs analysis gives one value per part,
-    kept in ``out["per_part"]`` and expanded to rows only when the data frame is built.
+    Per-point arrays are filled slice by slice; the rule set gives one :class:`PartRules` per
+    part, kept in ``out["per_part"]`` and expanded to rows only when the data frame is built.
     """
     points = len(sub)
-    func = registry()[chart_key]
     out: dict[str, Any] = {
         k: np.full(points, np.nan) for k in ("y", "cl", "lcl", "ucl", "lcl_95", "ucl_95")
     }
-    out["per_part"] = []
-    ruleset = rulesets.rule_set(chart_key, method_key)
-    if ruleset == rulesets.IHI_RUN:
-        out["shift_signal"] = np.zeros(points, dtype=bool)
-        out["trend_signal"] = np.zeros(points, dtype=bool)
-    if ruleset == rulesets.PROVOST_MURRAY:
-        for col in control_rules.POINT_COLUMNS:
-            out[col] = np.zeros(points, dtype=bool)
-        out["control_rules"] = []
-    if method_key == "mdc":
-        out["mdc_rule"] = np.full(points, None, dtype=object)
-        out["point_type"] = np.full(points, None, dtype=object)
+    per_part: list[rulesets.PartRules] = []
+    point_cols = {
+        col: np.zeros(points, dtype=bool) if kind_ is bool else np.full(points, None, dtype=object)
+        for col, kind_ in ruleset.point_columns.items()
+    }
 
     for k in np.unique(part_no):
-        sl = np.flatnonzero(part_no == k)
-        sl = slice(int(sl[0]), int(sl[-1]) + 1)  # parts are contiguous
+        idx = np.flatnonzero(part_no == k)
+        sl = slice(int(idx[0]), int(idx[-1]) + 1)  # parts are contiguous
         base = baseline[sl] & include[sl]
         pin = PartInput(
             y=sub.y[sl],
@@ -426,92 +401,49 @@ def _compute_parts(
             categorical=categorical,
             screen_mr=screen_outliers,
         )
-        _check_enough(chart_key, pin, int(k))
-        if method_key == "mdc":
-            lim = mdc_rules.limits(pin.y, base, screen_outliers)
-            y_part = pin.y
-            out["cl"][sl] = lim.mean
-            out["lcl"][sl], out["ucl"][sl] = lim.lpl, lim.upl
-            out["lcl_95"][sl], out["ucl_95"][sl] = lim.nlpl, lim.nupl
-            rule, kind = mdc_rules.classify(y_part, lim, direction)
-            out["mdc_rule"][sl] = rule
-            out["point_type"][sl] = kind
-        else:
-            res = func(pin)
-            y_part = res.y
-            for key in ("cl", "lcl", "ucl", "lcl_95", "ucl_95"):
-                out[key][sl] = getattr(res, key)
-        out["y"][sl] = y_part
-        inc = include[sl]
-        if ruleset == rulesets.PROVOST_MURRAY:
-            ra = _control_rules(chart_key, out, sl, inc, categorical)
-        elif ruleset == rulesets.IHI_RUN:
-            ra = runs_rules.ihi(y_part, out["cl"][sl], inc)
-            out["shift_signal"][sl] = ra.shift_points
-            out["trend_signal"][sl] = ra.trend_points
-        else:
-            ra = runs_rules.anhoej(y_part, out["cl"][sl], inc)
-        if method_key == "mdc":
-            special = np.asarray(out["mdc_rule"][sl], dtype=str)
-            ra.runs_signal = bool(
-                np.isin(
-                    special,
-                    [mdc_rules.COMMON_RULE, mdc_rules.ABOVE_UCL, mdc_rules.BELOW_LCL],
-                    invert=True,
-                ).any()
+        _check_enough(kind, pin, int(k))
+        lim = ruleset.limits(kind, pin)
+        for key in ("y", "cl", "lcl", "ucl", "lcl_95", "ucl_95"):
+            out[key][sl] = getattr(lim, key)
+        found = ruleset.analyse(
+            rulesets.PartContext(
+                kind=kind,
+                y=out["y"][sl],
+                cl=out["cl"][sl],
+                lcl=out["lcl"][sl],
+                ucl=out["ucl"][sl],
+                lcl_95=out["lcl_95"][sl],
+                ucl_95=out["ucl_95"][sl],
+                include=include[sl],
+                categorical=categorical,
+                direction=direction,
             )
-        out["per_part"].append(ra)
+        )
+        for col, values in found.points.items():
+            point_cols[col][sl] = values
+        per_part.append(found)
+    out["per_part"] = per_part
+    out["points"] = point_cols
     return out
 
 
-def _control_rules(
-    chart_key: str, out: dict[str, Any], sl: slice, inc: np.ndarray, categorical: bool
-) -> runs_rules.RunsResult:
-    """Provost & Murray's rules 2–5 for one part; fills the per-point columns in ``out``."""
-    y, cl = out["y"][sl], out["cl"][sl]
-    pm = control_rules.evaluate(
-        chart_key, y, cl, out["lcl"][sl], out["ucl"][sl], out["lcl_95"][sl], out["ucl_95"][sl],
-        inc, ordered=not categorical,
-    )  # fmt: skip
-    for col, mask in zip(
-        control_rules.POINT_COLUMNS,
-        (pm.shift_points, pm.trend_points, pm.two_of_three_points, pm.inner_third_points),
-        strict=True,
-    ):
-        out[col][sl] = mask
-    out["control_rules"].append(pm)
-    signs, n_obs = runs_rules.useful_signs(y, cl, inc)
-    return runs_rules.RunsResult(
-        n_obs=n_obs,
-        n_useful=int(signs.size),
-        longest_run=pm.longest_run,
-        longest_run_max=control_rules.SHIFT - 1,
-        n_crossings=pm.n_crossings,
-        n_crossings_min=None,
-        runs_signal=pm.signal,
-        longest_trend=pm.longest_trend,
-        shift=pm.shift,
-        trend=pm.trend,
-    )
-
-
-def _check_enough(chart_key: str, pin: PartInput, part: int) -> None:
+def _check_enough(kind: ChartKind, pin: PartInput, part: int) -> None:
     """Raise if a part's baseline has too few usable points to estimate its limits."""
-    need = MIN_POINTS[chart_key]
-    values = pin.y if chart_key not in ("c",) else pin.y_sum
+    need = kind.min_points
+    values = pin.y_sum if kind.counted == "y_sum" else pin.y
     usable = int((pin.base & ~np.isnan(values)).sum())
     if usable < need:
         where = f"part {part}" if part > 1 or pin.base.size < len(pin.y) else "the chart"
         plural = "s" if need != 1 else ""
         raise fail(
-            f"Too few points for the limits of {where}: a {CHART_NAMES[chart_key]} needs at least "
-            f"{need} usable baseline point{plural} per part ({MIN_POINTS_WHY[chart_key]}), "
+            f"Too few points for the limits of {where}: a {kind.name} needs at least "
+            f"{need} usable baseline point{plural} per part ({kind.min_points_why}), "
             f"but {where} has {usable}. Add data, move or remove part/freeze boundaries, or "
             f"exclude fewer points."
         )
-    if chart_key in ("xbar", "s") and not (pin.y_length[pin.base] >= 2).any():
+    if kind.needs_subgroups and not (pin.y_length[pin.base] >= 2).any():
         raise fail(
-            f"An {chart_key} chart needs subgroups of at least 2 measurements, but every subgroup "
+            f"An {kind.key} chart needs subgroups of at least 2 measurements, but every subgroup "
             f"in part {part} has fewer. Group measurements with x (e.g. by day or week), or use "
             f"an I chart for single values."
         )
@@ -525,10 +457,6 @@ RUNS_INT_COLUMNS = (
     "n_obs",
     "n_useful",
 )
-IHI_INT_COLUMNS = ("n_runs", "n_runs_min", "n_runs_max", "longest_trend")
-#: Provost & Murray control-chart rules: per-part numbers and verdicts (rule 1 is sigma_signal).
-PM_INT_COLUMNS = ("longest_trend", "longest_inner_run")
-PM_BOOL_COLUMNS = ("shift", "trend", "two_of_three", "inner_third")
 
 
 def _per_row(values: list[int | None], sizes: np.ndarray) -> pd.arrays.IntegerArray:
@@ -538,6 +466,11 @@ def _per_row(values: list[int | None], sizes: np.ndarray) -> pd.arrays.IntegerAr
     return pd.arrays.IntegerArray(np.repeat(filled, sizes), np.repeat(missing, sizes))
 
 
+def _per_row_bool(values: list[bool | None], sizes: np.ndarray) -> pd.arrays.BooleanArray:
+    """Expand one verdict per part (None: not assessed) to one per row, as nullable booleans."""
+    return pd.array(np.repeat(np.array(values, dtype=object), sizes), dtype="boolean")
+
+
 def _frame(
     sub: Any,
     out: dict[str, Any],
@@ -545,12 +478,13 @@ def _frame(
     part_no: np.ndarray,
     baseline: np.ndarray,
     include: np.ndarray,
+    ruleset: rulesets.RuleSet,
 ) -> pd.DataFrame:
-    """Assemble res.data with qicharts2's columns (snake_case) first."""
-    per_part = out["per_part"]
+    """Assemble res.data with qicharts2's columns (snake_case) first, then the rule set's."""
+    per_part: list[rulesets.PartRules] = out["per_part"]
     sizes = np.bincount(part_no)[1:]
     sizes = sizes[sizes > 0]
-    col = {k: _per_row([getattr(r, k) for r in per_part], sizes) for k in RUNS_INT_COLUMNS}
+    col = {k: _per_row([getattr(r.runs, k) for r in per_part], sizes) for k in RUNS_INT_COLUMNS}
     frame = pd.DataFrame(
         {
             "x": sub.x.to_numpy() if not isinstance(sub.x.dtype, pd.CategoricalDtype) else sub.x,
@@ -576,37 +510,22 @@ def _frame(
             "target": sub.target,  # qicharts2 leaves the target unscaled by multiply
         }
     )
-    if "shift_signal" in out:
-        for key in IHI_INT_COLUMNS:
-            frame[key] = _per_row([getattr(r, key) for r in per_part], sizes)
-        for key in ("shift", "trend", "too_few_runs", "too_many_runs"):
-            vals = [getattr(r, key) for r in per_part]
-            frame[key] = pd.array(np.repeat(np.array(vals, dtype=object), sizes), dtype="boolean")
-        frame["shift_signal"] = out["shift_signal"]
-        frame["trend_signal"] = out["trend_signal"]
-    if "control_rules" in out:
-        pms = out["control_rules"]
-        for key in PM_INT_COLUMNS:
-            frame[key] = _per_row([getattr(r, key) for r in pms], sizes)
-        for key in PM_BOOL_COLUMNS:
-            vals = [getattr(r, key) for r in pms]
-            frame[key] = pd.array(np.repeat(np.array(vals, dtype=object), sizes), dtype="boolean")
-        for col in control_rules.POINT_COLUMNS:
-            frame[col] = out[col]
-    if "mdc_rule" in out:
-        frame["mdc_rule"] = out["mdc_rule"]
-        frame["point_type"] = out["point_type"]
+    for key, kind in ruleset.part_columns.items():
+        values = [r.part[key] for r in per_part]
+        frame[key] = _per_row(values, sizes) if kind == "int" else _per_row_bool(values, sizes)
+    for key, values in out["points"].items():
+        frame[key] = values
     return frame
 
 
-def _summary(frame: pd.DataFrame, ruleset: str) -> pd.DataFrame:
+def _summary(frame: pd.DataFrame, ruleset: rulesets.RuleSet) -> pd.DataFrame:
     """One row per part, as qicharts2's ``summary.qic`` (aLCL/aUCL are average limits), then
     the rule set's own verdicts and its name (``rule_set``)."""
     rows = []
-    for k, g in frame.groupby("part", sort=True):
+    for _, g in frame.groupby("part", sort=True):
         first = g.iloc[0]
         row: dict[str, Any] = {
-            "part": int(k),
+            "part": int(g["part"].iloc[0]),
             "n_obs": first["n_obs"],
             "n_useful": first["n_useful"],
             "longest_run": first["longest_run"],
@@ -619,22 +538,10 @@ def _summary(frame: pd.DataFrame, ruleset: str) -> pd.DataFrame:
             "a_ucl": _mean_or_nan(g["ucl"]),
             "sigma_signal": int(g["sigma_signal"].sum()),
         }
-        if ruleset == rulesets.IHI_RUN:
-            for key in (*IHI_INT_COLUMNS, "shift", "trend", "too_few_runs", "too_many_runs"):
-                row[key] = first[key]
-            row["astronomical"] = "not assessed"
-        if ruleset == rulesets.PROVOST_MURRAY:
-            for key in (*PM_INT_COLUMNS, *PM_BOOL_COLUMNS):
-                row[key] = first[key]
-            for col in control_rules.POINT_COLUMNS:
-                row[col.removesuffix("_signal") + "_points"] = int(g[col].sum())
-        if ruleset == rulesets.MDC:
-            kinds = g["point_type"].astype(str)
-            row["improvement_points"] = int((kinds == mdc_rules.IMPROVEMENT).sum())
-            row["concern_points"] = int((kinds == mdc_rules.CONCERN).sum())
-            row["neutral_points"] = int(kinds.str.startswith("special_cause_neutral").sum())
-            row["common_cause_points"] = int((kinds == mdc_rules.COMMON).sum())
-        row["rule_set"] = ruleset
+        for key in ruleset.part_columns:
+            row[key] = first[key]
+        row.update(ruleset.summarise(g))
+        row["rule_set"] = ruleset.key
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -643,20 +550,3 @@ def _mean_or_nan(values: pd.Series) -> float:
     vals = values.to_numpy(dtype=float)
     vals = vals[~np.isnan(vals)]
     return float(vals.mean()) if vals.size else float("nan")
-
-
-def _add_mdc_icons(result: QicResult, direction: int) -> None:
-    """Variation icon from the last point; assurance from target vs the last limits."""
-    last = result.data.iloc[-1]
-    result.variation = str(last["point_type"])
-    target = last["target"]
-    result.assurance = mdc_rules.assurance(
-        None if pd.isna(target) else float(target),
-        float(last["lcl"]),
-        float(last["ucl"]),
-        direction,
-    )
-    result.summary["variation"] = None
-    result.summary["assurance"] = None
-    result.summary.loc[result.summary.index[-1], "variation"] = result.variation
-    result.summary.loc[result.summary.index[-1], "assurance"] = result.assurance

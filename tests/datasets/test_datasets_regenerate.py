@@ -113,6 +113,31 @@ def test_cli_regenerate_check_exits_one_when_a_csv_differs(tmp_path, monkeypatch
     assert "hand_hygiene" in capsys.readouterr().out
 
 
+def test_a_generator_bug_is_one_line_naming_data_set_column_and_fix(monkeypatch, capsys):
+    from qilab import cli as qilab_cli
+    from qilab.errors import QilabError
+
+    class Broken:
+        def generate(self):
+            frame = GENERATORS["red_beads"].generate()
+            frame.loc[3, "worker"] = "Zed"  # a worker the dictionary does not list
+            return frame
+
+    real = GENERATORS.__getitem__
+    monkeypatch.setattr(
+        "qilab.datasets.rebuild.generator",
+        lambda name: Broken() if name == "red_beads" else real(name),
+    )
+    monkeypatch.setattr(qilab_cli, "SUBCOMMANDS", ["datasets"])
+    assert issubclass(GeneratedDataError, QilabError)
+    assert qilab_cli.main(["datasets", "regenerate", "--check"]) == 2
+    captured = capsys.readouterr()
+    err = captured.err.strip()
+    assert len(err.splitlines()) == 1 and "Traceback" not in captured.err
+    assert err.startswith("qilab: error: red_beads: column 'worker' holds 'Zed'")
+    assert "datasets/gen_*.py" in err and "qilab datasets regenerate" in err
+
+
 def test_cli_without_an_action_prints_help(capsys):
     assert _run() == 2
     assert "describe" in capsys.readouterr().out

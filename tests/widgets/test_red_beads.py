@@ -105,3 +105,16 @@ def test_changing_the_box_tells_the_learner_it_is_a_system_change():
     assert "changed the system" in app.message.text
     app.run_day.click()
     assert np.isclose(app.model.draws["red_share"].iloc[-1], 0.35)
+
+
+def test_the_simulation_and_the_data_set_are_one_model():
+    """The red_beads data set is four days of this simulation: same workers, same draws."""
+    from qilab.datasets import load
+    from qilab.datasets.generators import GENERATORS
+
+    data = load("red_beads")
+    exp = _week(GENERATORS["red_beads"].seed or 0)
+    assert exp.workers == list(dict.fromkeys(data["worker"].astype(str)))
+    assert exp.draws["worker"].tolist() == data["worker"].astype(str).tolist()
+    assert exp.draws["red"].tolist() == data["red_beads"].tolist()
+    assert (data["beads_drawn"] == exp.paddle).all()

@@ -26,7 +26,7 @@ import pandas as pd
 from scipy import stats
 
 from qilab.errors import QilabError
-from qilab.measure import control_rules, qic
+from qilab.measure import control_rules, qic, rulesets, runs
 from qilab.measure import mdc as mdc_rules
 from qilab.measure.result import QicResult
 
@@ -48,8 +48,8 @@ METHOD_NAMES: dict[str, str] = {
     "ihi": "IHI rules (run chart) / Provost & Murray (control chart)",
     "mdc": "Making Data Count (NHS England)",
 }
-#: Charts on which Making Data Count rules apply (they are defined for XmR and run charts).
-MDC_CHARTS = ("run", "i")
+#: Charts on which Making Data Count rules apply (the rule set's own list: XmR and run charts).
+MDC_CHARTS: tuple[str, ...] = rulesets.RULE_SETS[rulesets.MDC].charts or tuple(CHARTS)
 
 
 @functools.cache
@@ -215,10 +215,10 @@ class Explorer:
     def rules_table(self) -> pd.DataFrame:
         """Each rule, whether it fired, and the numbers behind it (one row per rule)."""
         d, summ = self.result.data, self.result.summary
-        s = self.settings
         rows: list[dict[str, object]] = []
         has_limits = bool(d["ucl"].notna().any())
-        if s.method == "mdc":
+        rule_set = self.result.rule_set
+        if rule_set == rulesets.MDC:
             counts = d["mdc_rule"].dropna().value_counts() if "mdc_rule" in d else pd.Series()
             for rule, name in mdc_rules.RULE_NAMES.items():  # the engine's labels, not copies
                 hits = int(counts.get(rule, 0))
@@ -242,17 +242,17 @@ class Explorer:
             )
         for part in summ.itertuples():
             label = "" if len(summ) == 1 else f" (part {part.part})"
-            if self.result.rule_set == "provost_murray":
+            if rule_set == rulesets.PROVOST_MURRAY:
                 rows += _provost_murray_rows(part._asdict(), label)
-            elif s.method == "ihi":
+            elif rule_set == rulesets.IHI_RUN:
                 rows += [
                     {
-                        "rule": f"Shift: 6 or more points on one side{label}",
+                        "rule": f"Shift: {runs.IHI_SHIFT} or more points on one side{label}",
                         "fired": bool(part.shift),
                         "detail": f"longest run {part.longest_run}",
                     },
                     {
-                        "rule": f"Trend: 5 or more points going one way{label}",
+                        "rule": f"Trend: {runs.IHI_TREND} or more points going one way{label}",
                         "fired": bool(part.trend),
                         "detail": f"longest trend {part.longest_trend}",
                     },
@@ -288,7 +288,7 @@ class Explorer:
 
     def detected(self) -> bool:
         """Did any rule fire (anywhere on the chart)?"""
-        if self.settings.method == "mdc" and "point_type" in self.result.data:
+        if self.result.rule_set == rulesets.MDC:
             return bool((self.result.data["point_type"] != "common_cause").any())
         return bool(self.rules_table()["fired"].any())
 

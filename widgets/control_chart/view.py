@@ -40,13 +40,17 @@ class ControlChartExplorer(widgets.VBox):
 
     Examples
     --------
-    >>> app = ControlChartExplorer(seed=1)          # doctest: +SKIP
-    >>> app.pattern.value = "shift"                 # doctest: +SKIP
-    >>> app.size.value = 3                          # doctest: +SKIP
-    >>> app.verdict.value                           # doctest: +SKIP
-    '... a true alarm ...'
-    >>> app.method.value = "ihi"                    # doctest: +SKIP
-    >>> display(app)                                # doctest: +SKIP
+    Changing a control recomputes the chart and the verdict (in a notebook, ``app`` as the last
+    line of a cell shows the app):
+
+    >>> app = ControlChartExplorer(seed=1)
+    >>> app.pattern.value = "shift"
+    >>> app.size.value = 3
+    >>> "<b>True alarm.</b>" in app.verdict.value
+    True
+    >>> app.method.value = "ihi"  # on an I chart, the IHI family means Provost & Murray's rules
+    >>> app.model.result.rule_set_name
+    'Provost & Murray control-chart rules'
     """
 
     def __init__(self, seed: int = 0, settings: ProcessSettings | None = None) -> None:

@@ -9,9 +9,11 @@ that no worker could control. Only changing the system (the share of red beads) 
 results.
 
 Each draw is modelled as a random (hypergeometric) sample of the paddle's size from the box;
-beads are returned and mixed between draws. Deming's own paddles averaged a little under 10
-red beads per 50: mechanical sampling is not random sampling, another lesson of the
-experiment. The goal of 3 red beads is this app's stand-in for management's targets.
+beads are returned and mixed between draws (:mod:`qilab.datasets.red_bead_model`, the model the
+``red_beads`` data set is drawn with too, so both have the same six workers). Deming's own
+paddles averaged a little under 10 red beads per 50: mechanical sampling is not random
+sampling, another lesson of the experiment. The goal of 3 red beads is this app's stand-in for
+management's targets.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+from qilab.datasets import red_bead_model as beads
 
 from qilab.errors import QilabError
 from qilab.measure import qic
@@ -28,7 +31,7 @@ from qilab.measure import qic
 if TYPE_CHECKING:
     from qilab.measure.result import QicResult
 
-WORKERS = ["Aisha", "Ben", "Chen", "Dami", "Ella", "Femi"]
+WORKERS = list(beads.WORKERS)
 #: Management's goal in this app: "no more than 3 red beads per worker per day".
 GOAL = 3
 
@@ -49,9 +52,9 @@ class RedBeadExperiment:
     """
 
     seed: int = 0
-    red_share: float = 0.20
-    box_size: int = 4000
-    paddle: int = 50
+    red_share: float = beads.RED_SHARE
+    box_size: int = beads.BOX_SIZE
+    paddle: int = beads.PADDLE
     workers: list[str] = field(default_factory=lambda: list(WORKERS))
 
     def __post_init__(self) -> None:
@@ -70,7 +73,9 @@ class RedBeadExperiment:
         self.actions: list[dict[str, object]] = []
 
     @staticmethod
-    def validate(red_share: float, paddle: int, workers: int, box_size: int = 4000) -> None:
+    def validate(
+        red_share: float, paddle: int, workers: int, box_size: int = beads.BOX_SIZE
+    ) -> None:
         if not 0 <= red_share <= 1:
             raise QilabError("The share of red beads must be between 0 % and 100 % of the box.")
         if paddle < 1:
@@ -83,7 +88,7 @@ class RedBeadExperiment:
     @property
     def red_beads(self) -> int:
         """Red beads in the box (the system's defect rate × box size)."""
-        return round(self.red_share * self.box_size)
+        return beads.red_in_box(self.red_share, self.box_size)
 
     @property
     def day(self) -> int:
@@ -96,8 +101,8 @@ class RedBeadExperiment:
 
     def run_day(self) -> pd.DataFrame:
         """Every worker draws one paddle of beads; return that day's draws."""
-        red = self.rng.hypergeometric(
-            self.red_beads, self.box_size - self.red_beads, self.paddle, size=len(self.workers)
+        red = beads.draw_day(
+            self.rng, self.red_beads, self.box_size, self.paddle, workers=len(self.workers)
         )
         day = self.day + 1
         start = len(self.draws)
