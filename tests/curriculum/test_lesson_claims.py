@@ -115,7 +115,7 @@ def test_prescribing_errors_august_and_the_new_level_are_read_as_the_chart_shows
     assert "8 months in a row below its centre line (December 2023 to July 2024)" in text
     assert "more than the 7 expected" in text and "trial limits" in text
     assert "settle at a new" not in text
-    answer = prose(cell(PM_TASK, "q6_answer"))
+    answer = prose(cell(PM_TASK, "q7_answer"))
     assert "8 months in a row below the new centre line, December 2023 to July 2024" in answer
     assert "trial limits" in answer and "about 17.6 per 1,000" in answer
 
@@ -126,7 +126,7 @@ def test_the_assignments_recalculated_chart_has_the_runs_signal_the_model_answer
     res = qic("errors", n="items_screened", x="month", data=settled, chart="u", multiply=1000)
     s = res.summary.iloc[0]
     assert s["runs_signal"] and int(s["longest_run"]) == 8 and s["sigma_signal"] == 0
-    answer = prose(cell(PM_TASK, "q6_answer"))
+    answer = prose(cell(PM_TASK, "q7_answer"))
     assert "No month is outside the new limits, but their runs analysis signals" in answer
     assert "the rate settled" not in prose(cell(PM_TASK, "q3_text"))
 
@@ -329,7 +329,7 @@ def test_funnel_plot_reading_follows_spiegelhalter_with_the_lessons_numbers() ->
     assert "four practices above the funnel cut exposure by 12 % or less" in text
     assert "(the median practice cut it by about 26 %)" in text
     assert "three of them are among the six practices whose exposure fell by under 10 %" in text
-    answer = prose(cell(PM_TASK.replace("practitioner", "advanced"), "q7_answer"))
+    answer = prose(cell(PM_TASK.replace("practitioner", "advanced"), "q6_answer"))
     assert "φ about 16" in answer and "eight outside the limits" in answer
 
 
@@ -386,3 +386,100 @@ def test_rule_sets_section_reads_its_own_comparison() -> None:
         "7 in a row on one side of the mean",
     ):
         assert fact in table
+
+
+# ------------------------------------------------------------------ practitioner: Making Data Count
+def _board_charts():
+    errors = datasets.load("prescribing_errors")
+    errors["rate"] = 1000 * errors["errors"] / errors["items_screened"]
+    board = {
+        "x": "month",
+        "data": errors,
+        "chart": "i",
+        "method": "mdc",
+        "improvement": "down",
+        "target": 15,
+    }
+    frozen = qic("rate", freeze=25, **board)
+    recalculated = qic("rate", part=[27], exclude=[25, 26], **board)
+    return frozen, recalculated
+
+
+def test_making_data_count_section_reads_the_icons_its_charts_show() -> None:
+    code = cell(PM, "practitioner-measurement-mdc-2")
+    assert 'method="mdc", improvement="down", target=15' in code and "freeze=25" in code
+    code = cell(PM, "practitioner-measurement-mdc-4")
+    assert "part=[27]" in code and "exclude=[25, 26]" in code
+    frozen, recalculated = _board_charts()
+    month = frozen.data["x"].dt.strftime("%Y-%m")
+
+    # limits frozen on the 25 months before ePMA
+    s = frozen.summary.iloc[0]
+    assert (round(s["cl"], 1), round(s["a_lcl"], 1), round(s["a_ucl"], 1)) == (17.6, 10.1, 25.2)
+    after = frozen.data[frozen.data["x"] >= "2023-07-01"]
+    assert len(after) == 21 and (after["point_type"] == "special_cause_improvement").all()
+    assert int((after["y"] < after["lcl"]).sum()) == 3
+    may = frozen.data[month == "2023-05"].iloc[0]
+    assert may["y"] > may["ucl"] and may["point_type"] == "special_cause_concern"
+    assert (frozen.variation, frozen.assurance) == ("special_cause_improvement", "inconsistent")
+    assert s["a_lcl"] < 15 < s["a_ucl"]
+    text = prose(cell(PM, "practitioner-measurement-mdc-3"))
+    assert "(mean 17.6, process limits 10.1 to 25.2 per 1,000)" in text
+    assert "every month from July 2023 (21 months, 3 of them below the lower limit)" in text
+    assert "blue variation icon with an L" in text and "grey, hit and miss" in text
+    assert "May 2023, the first go-live month, is above the upper limit" in text
+
+    # recalculated from July 2023
+    new = recalculated.summary.iloc[1]
+    assert (round(new["cl"], 1), round(new["a_lcl"], 1), round(new["a_ucl"], 1)) == (
+        11.0,
+        8.7,
+        13.3,
+    )
+    assert new["a_ucl"] < 15  # the target is above the upper process limit
+    assert (recalculated.variation, recalculated.assurance) == ("common_cause", "consistent_pass")
+    last = recalculated.data.iloc[-1]
+    assert last["x"].strftime("%B %Y") == "March 2025" and round(last["y"], 1) == 11.6
+    part2 = recalculated.data[recalculated.data["part"] == 2]
+    improving = part2[part2["point_type"] == "special_cause_improvement"]
+    months = improving["x"].dt.strftime("%B %Y").tolist()
+    assert len(improving) == 8 and (months[0], months[-1]) == ("December 2023", "July 2024")
+    assert (improving.index == np.arange(improving.index[0], improving.index[0] + 8)).all()
+    assert (improving["y"] < improving["cl"]).all()  # a run of 8 below the new mean
+    below = part2.loc[part2["y"] < part2["lcl"], "x"].dt.strftime("%B %Y").tolist()
+    assert below == ["February 2024"]
+    assert not (part2["point_type"] == "special_cause_concern").any()
+    # the same months as the u chart's runs signal in section 4
+    u = _errors_chart()
+    u_after = u.data[u.data["part"] == 2]
+    length, first, side = max(runs(u_after["y"].to_numpy(), u_after["cl"].to_numpy()))
+    assert side == -1
+    assert u_after["x"].iloc[first : first + length].tolist() == improving["x"].tolist()
+    text = prose(cell(PM, "practitioner-measurement-mdc-5"))
+    assert "a mean of 11.0 and process limits of 8.7 to 13.3 per 1,000" in text
+    assert "above the upper process limit, so the assurance icon is a blue P" in text
+    assert "The latest month (March 2025, 11.6 per 1,000) is common cause" in text
+    assert "the 8 months from December 2023 to July 2024 are special cause of an improving" in text
+    assert "a run of 8 below the new mean, with February 2024 below the lower process limit" in text
+    assert "trial limits" in text
+    intro = prose(cell(PM, "practitioner-measurement-mdc-1"))
+    assert "Making Data Count: Getting Started" in intro and "Strengthening Your Decisions" in intro
+    assert "mean ± 2.66 × the mean moving range" in intro
+
+
+def test_making_data_count_moved_to_practitioner_and_left_advanced() -> None:
+    import yaml
+
+    manifest = yaml.safe_load((REPO / "curriculum" / "escalator.yaml").read_text())
+    outcomes = {m["id"]: [o["text"] for o in m["outcomes"]] for m in manifest["modules"]}
+    assert any("Making Data Count" in t for t in outcomes["practitioner_measurement"])
+    for module, texts in outcomes.items():
+        if module != "practitioner_measurement":
+            assert not any("Making Data Count" in t for t in texts), module
+    advanced = nbs.read_notebook(REPO / AM)
+    advanced_code = "".join(
+        "".join(c["source"]) for c in advanced["cells"] if c["cell_type"] == "code"
+    )
+    assert 'method="mdc"' not in advanced_code  # moved, not duplicated
+    task = nbs.read_notebook(REPO / PM_TASK.replace("practitioner", "advanced"))
+    assert not any("variation_icon" in "".join(c["source"]) for c in task["cells"])

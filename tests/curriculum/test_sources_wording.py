@@ -80,6 +80,16 @@ def text(path: str) -> str:
             ],
             ["The crucial step is the fifth"],
         ),
+        (
+            "assignments/source/practitioner_codesign/practitioner_codesign.ipynb",
+            [
+                "G A staff feedback event",
+                "H A patient feedback event, held separately",
+                'ebcd_order = ["D", "B", "E", "G", "H", "A", "C", "F"]',
+                "At separate staff and patient feedback events",
+            ],
+            ['ebcd_order = ["D", "B", "E", "A", "C", "F"]', "list of the six"],
+        ),
     ],
 )
 def test_corrected_wording_stays(path: str, present: list[str], absent: list[str]) -> None:
@@ -110,3 +120,22 @@ def test_taylor_review_is_cited_in_the_lesson_and_the_manifest() -> None:
     cite = "Taylor MJ, McNicholas C, Nicolay C, Darzi A, Bell D, Reed JE."
     assert cite in text("curriculum/foundation/pdsa.ipynb")
     assert cite in (REPO / "curriculum" / "escalator.yaml").read_text(encoding="utf-8")
+
+
+def test_ebcd_assignment_hidden_test_and_model_answer_agree_with_the_toolkit() -> None:
+    """Q1's accepted orders all put both separate feedback events before the joint event."""
+    nb = nbs.read_notebook(
+        REPO / "assignments/source/practitioner_codesign/practitioner_codesign.ipynb"
+    )
+    source = {c["id"]: "".join(c["source"]) for c in nb["cells"]}
+    accepted = re.search(r"_accepted = \{(.*?)\}", source["q1_check_order"]).group(1)
+    orders = re.findall(r'"([A-H]{8})"', accepted)
+    model = "".join(re.findall(r'"([A-H])"', source["q1_answer"]))
+    assert model in orders and len(orders) == 4
+    for order in orders:  # set-up, gathering, staff and patient events, joint, groups, review
+        assert order[0] == "D" and set(order[1:3]) == {"B", "E"} and set(order[3:5]) == {"G", "H"}
+        assert order[5:] == "ACF"
+    lesson = text("curriculum/practitioner/codesign.ipynb")
+    assert lesson.index("Staff feedback event") < lesson.index("Joint patient–staff event")
+    assert lesson.index("Patient feedback event") < lesson.index("Joint patient–staff event")
+    assert "Point of Care Foundation's EBCD toolkit" in lesson
