@@ -18,6 +18,11 @@ import zipfile
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
+from typing import Any
+
+from nbgrader.api import Gradebook
+from nbgrader.plugins.zipcollect import FileNameCollectorPlugin
+from nbgrader.utils import find_all_notebooks
 
 from qilab.errors import QilabError
 
@@ -209,3 +214,49 @@ def keep_unmatched(
         known[digest] = dest
         kept.append(dest)
     return kept
+
+
+class RosterCollector(FileNameCollectorPlugin):  # type: ignore[misc]
+    """``nbgrader zip_collect`` matching files to learners as ``qilab course collect`` does.
+
+    No regular expression to write: a file belongs to a learner when exactly one roster
+    id appears in its path as a whole word (:func:`match_learner`); a file that matches
+    nobody or several learners is skipped with a warning, never guessed. Use it with
+    ``nbgrader zip_collect ASSIGNMENT
+    --ZipCollectApp.collector_plugin=qilab.grading.lms.RosterCollector``.
+    """
+
+    def collect(self, submitted_file: str) -> dict[str, str] | None:
+        app = self.parent
+        coursedir = app.coursedir
+        extracted = Path(coursedir.root) / app.collect_directory_structure.format(
+            downloaded=app.downloaded_directory,
+            assignment_id=coursedir.assignment_id,
+            collect_step=app.extracted_directory,
+        )
+        name = Path(submitted_file).relative_to(extracted).as_posix()
+        if Path(name).suffix not in self.valid_ext:
+            return None
+        found = match_learner(name, self._patterns(coursedir))
+        if len(found) != 1:
+            why = "no learner on the roster" if not found else f"several: {found}"
+            self.log.warning("%s matches %s: left for the tutor", name, why)
+            return None
+        released = coursedir.format_path(coursedir.release_directory, ".", coursedir.assignment_id)
+        notebooks = [Path(n).stem for n in find_all_notebooks(released)]
+        target = _notebook_name(name, notebooks) if notebooks else Path(name).stem
+        if target is None:
+            self.log.warning("%s names none of %s: left for the tutor", name, notebooks)
+            return None
+        modified = datetime.fromtimestamp(Path(submitted_file).stat().st_mtime, UTC)
+        return {
+            "student_id": found[0],
+            "file_id": f"{target}{Path(name).suffix}",
+            "timestamp": modified.strftime(TIMESTAMP_FORMAT),
+        }
+
+    def _patterns(self, coursedir: Any) -> dict[str, re.Pattern[str]]:
+        if not hasattr(self, "_roster"):
+            with Gradebook(coursedir.db_url, coursedir.course_id) as gradebook:
+                self._roster = {s.id: _pattern(s.id) for s in gradebook.students}
+        return self._roster

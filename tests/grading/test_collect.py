@@ -3,13 +3,19 @@
 from __future__ import annotations
 
 import hashlib
+import subprocess
+import sys
 import zipfile
+from pathlib import Path
 
 import nbformat
+import pytest
 from qilab.grading import synthetic
 from qilab.grading.collect import collect
 
 A = synthetic.ASSIGNMENT
+NBGRADER = str(Path(sys.executable).parent / "nbgrader")
+PLUGIN = "qilab.grading.lms.RosterCollector"
 
 
 def sha(path):
@@ -113,3 +119,34 @@ def test_lms_hand_ins_that_are_not_notebooks_are_kept_with_their_learner(
     graded = autograde(course, A, learners=["d2"], progress=False)
     (issue,) = [i for i in graded.outcome("d2").record.issues if i.code == "no-notebook"]
     assert "my essay.pdf" in issue.message and graded.outcome("d2").status == "not-graded"
+
+
+@pytest.mark.slow
+def test_nbgraders_zip_collect_matches_files_as_qilab_collect_does(make_course, released):
+    """The roster matching is also an nbgrader collector plugin: one rule for both commands."""
+    course = make_course(["d001", "d002", "d0021"])
+    archive = course.root / "downloaded" / A / "archive"
+    archive.mkdir(parents=True)
+    blank = nbformat.writes(synthetic.submission(released(course), "blank"))
+    with zipfile.ZipFile(archive / "moodle.zip", "w") as export:
+        for name in (
+            "Aisha Khan_d001_assignsubmission_file_/measurement.ipynb",
+            "Ben Ode_d0021_assignsubmission_file_/my work.ipynb",  # d002 is inside d0021
+            "Nobody_9999_assignsubmission_file_/measurement.ipynb",  # not on the roster
+            "Aisha Khan_d001_assignsubmission_file_/notes.txt",  # not a notebook
+        ):
+            export.writestr(zipfile.ZipInfo(name, date_time=(2025, 3, 1, 9, 0, 0)), blank)
+    done = subprocess.run(
+        [NBGRADER, "zip_collect", A, f"--ZipCollectApp.collector_plugin={PLUGIN}"],
+        cwd=course.root,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    submitted = sorted(
+        p.relative_to(course.root / "submitted").as_posix()
+        for p in (course.root / "submitted").rglob("*.ipynb")
+    )
+    assert submitted == [f"d001/{A}/{A}.ipynb", f"d0021/{A}/{A}.ipynb"]
+    assert "Nobody_9999" in done.stderr and "no learner on the roster" in done.stderr
