@@ -23,6 +23,7 @@ LEARNER_ID_FIELDS = ("user_id", "email", "sourcedid")
 
 REQUIRED = ("issuer", "client_id", "deployment_ids", "key_set_url", "auth_token_url")
 
+#: An lti.yaml for a Moodle site (the README's table explains each key).
 EXAMPLE = """\
 # LTI 1.3: this course as a tool in the academy's LMS (grading/README.md, "LTI 1.3").
 issuer: https://moodle.academy.example          # the LMS's "Platform ID"
@@ -91,15 +92,15 @@ def load_config(course_root: str | Path) -> LtiConfig:
     if not path.is_file():
         raise LtiError(
             f"{path} does not exist: this course is not linked to an LMS yet. Write it from "
-            "the values the LMS shows for the QI Lab tool (grading/README.md, 'LTI 1.3'), e.g.\n"
-            + EXAMPLE
+            "the values the LMS shows for the QI Lab tool (the keys and an example are in "
+            "grading/README.md, 'LTI 1.3 with the academy's LMS')."
         )
     try:
         raw: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise LtiError(f"{path} is not valid YAML ({exc}): fix the line it names.") from None
     if not isinstance(raw, dict):
-        raise LtiError(f"{path} must be a list of 'key: value' lines, e.g.\n{EXAMPLE}")
+        raise LtiError(f"{path} must be 'key: value' lines, e.g. 'client_id: AbC123'.")
     missing = [key for key in REQUIRED if not raw.get(key)]
     if missing:
         raise LtiError(

@@ -152,3 +152,41 @@ def test_an_unreachable_key_set_is_one_clear_error(linked, platform, tmp_path):
     broken = replace(config, key_set_url=f"http://127.0.0.1:{free_port()}/jwks")
     with pytest.raises(LtiError, match=r"cannot fetch the LMS's key set .*key_set_url"):
         validate_launch(platform.launch_token("u-101"), broken, nonces)
+
+
+def test_the_tool_key_is_private_and_never_replaced(tmp_path):
+    import json
+    import stat
+
+    from qilab.grading.lti.keys import make_tool_key
+
+    path = tmp_path / "lti" / "tool-private.pem"
+    pem, jwk = make_tool_key(path, kid="qilab-7")
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert pem.startswith("-----BEGIN PUBLIC KEY-----") and "PRIVATE" not in pem + jwk
+    key = json.loads(jwk)
+    assert key["kid"] == "qilab-7" and key["alg"] == "RS256" and "d" not in key
+    before = path.read_bytes()
+    assert make_tool_key(path, kid="qilab-7") == (pem, jwk)  # the same key, not a new one
+    assert path.read_bytes() == before
+
+
+def test_a_course_not_linked_or_half_configured_says_what_to_add(tmp_path):
+    import yaml
+    from qilab.grading.lti import load_config
+    from qilab.grading.lti.config import EXAMPLE
+
+    with pytest.raises(LtiError, match=r"lti.yaml does not exist.*grading/README.md") as err:
+        load_config(tmp_path)
+    assert "\n" not in str(err.value)
+    (tmp_path / "lti.yaml").write_text("issuer: https://moodle.example\nclient_id: x\n")
+    with pytest.raises(LtiError, match="lacks deployment_ids, key_set_url, auth_token_url"):
+        load_config(tmp_path)
+    (tmp_path / "lti.yaml").write_text(EXAMPLE + "clientid: typo\n")
+    with pytest.raises(LtiError, match="unknown keys clientid"):
+        load_config(tmp_path)
+    (tmp_path / "lti.yaml").write_text(EXAMPLE)
+    config = load_config(tmp_path)
+    assert config.deployment_ids == ("1",) and config.learner_id == "user_id"
+    assert config.tool_private_key == tmp_path.resolve() / "lti" / "tool-private.pem"
+    assert yaml.safe_load(EXAMPLE)["client_id"] == config.client_id

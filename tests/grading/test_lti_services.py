@@ -1,0 +1,256 @@
+"""The LMS link's services against a real test platform on localhost: roster (NRPS), marks (AGS).
+
+Learners come from the LMS exactly as from ``qilab course init --roster`` (added, updated,
+never deleted); final marks go back to one line item per assignment, provisional marks never;
+a broken or refusing LMS is one clear message and changes nothing in QI Lab.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from cryptography.hazmat.primitives import serialization
+from lti_platform import INSTRUCTOR, Platform, link_course, member
+from qilab.grading import synthetic
+from qilab.grading.autograde import autograde
+from qilab.grading.lti import LtiError
+from qilab.grading.lti.ags import post_grades
+from qilab.grading.lti.launch import NonceStore, validate_launch
+from qilab.grading.lti.nrps import sync_roster
+from qilab.grading.lti.service import LmsClient, next_page
+
+import qilab.cli
+
+pytestmark = pytest.mark.slow
+A = synthetic.ASSIGNMENT
+
+#: The LMS course: four learners, one tutor. d001 is already on the course's CSV roster.
+MEMBERS = [
+    member("u-101", "Aisha Khan", "d001@nhs.example"),  # = d001 by email
+    member("u-102", "Ben Ó Briain", "ben@nhs.example"),
+    member("u-900", "Tom Tutor", "tom@nhs.example", role=INSTRUCTOR),
+    member("u-103", "Cara Lee", "cara@nhs.example"),
+    member("u-104", "Dev Patel", "dev@nhs.example"),
+]
+
+
+@pytest.fixture
+def platform():
+    lms = Platform(page_size=2)
+    lms.members = [dict(m) for m in MEMBERS]
+    lms.start()
+    yield lms
+    lms.stop()
+
+
+@pytest.fixture
+def cli(monkeypatch):
+    if "course" not in qilab.cli.SUBCOMMANDS:
+        monkeypatch.setattr(qilab.cli, "SUBCOMMANDS", [*qilab.cli.SUBCOMMANDS, "course"])
+    return qilab.cli.main
+
+
+def gradebook(course) -> dict[str, tuple[str, str, str]]:
+    return {x.id: (x.first_name, x.last_name, x.email) for x in course.learners()}
+
+
+def test_nrps_pages_the_cohort_and_loads_it_as_init_does_never_deleting(make_course, platform):
+    course = make_course(["d001", "d900"])  # d900: on the CSV roster, not in the LMS course
+    config = link_course(course.root, platform)
+    result = sync_roster(course, config)
+
+    nrps = [path for method, path, _ in platform.log if "/nrps/" in path]
+    assert nrps == ["/nrps/memberships", "/nrps/memberships?page=2", "/nrps/memberships?page=3"]
+    assert result.pages == 3 and result.members == 5 and result.staff == 1
+    assert gradebook(course) == {
+        "d001": ("Aisha", "Khan", "d001@nhs.example"),  # matched by email, name from the LMS
+        "d900": ("Dr D900", "Example", "d900@nhs.example"),  # kept: init never deletes
+        "u-102": ("Ben Ó", "Briain", "ben@nhs.example"),
+        "u-103": ("Cara", "Lee", "cara@nhs.example"),
+        "u-104": ("Dev", "Patel", "dev@nhs.example"),
+    }
+    assert result.loaded.added == ["u-102", "u-103", "u-104"]
+    assert result.loaded.updated == ["d001"] and result.loaded.not_in_roster == ["d900"]
+    assert "tom" not in json.dumps(gradebook(course)).lower()  # the tutor is not a learner
+    users = json.loads((course.root / "lti" / "users.json").read_text())
+    assert users == {"u-101": "d001", "u-102": "u-102", "u-103": "u-103", "u-104": "u-104"}
+
+    # again, with a changed surname and one learner gone from the LMS: updated, nobody deleted
+    platform.members[3]["family_name"] = "Lee-Smith"
+    del platform.members[4]
+    again = sync_roster(course, config)
+    assert again.loaded.added == [] and again.loaded.updated == ["u-103"]
+    assert gradebook(course)["u-103"] == ("Cara", "Lee-Smith", "cara@nhs.example")
+    assert set(gradebook(course)) == {"d001", "d900", "u-102", "u-103", "u-104"}
+    assert "kept 2 learner(s) not in the LMS course (never deleted): d900, u-104" in str(again)
+
+
+def test_link_headers_are_read_as_rfc_8288_says():
+    import requests
+
+    response = requests.Response()
+    response.headers["Link"] = (
+        '<https://lms.example/m?p=1>; rel="first", <https://lms.example/m?p=3>;rel="next"'
+    )
+    assert next_page(response) == "https://lms.example/m?p=3"
+    response.headers["Link"] = '<https://lms.example/m?p=1>; rel="prev"'
+    assert next_page(response) is None
+
+
+def test_the_token_endpoint_checks_the_tools_signed_assertion(make_course, platform, tmp_path):
+    course = make_course(["d001"])
+    config = link_course(course.root, platform)
+    client = LmsClient(config)
+    token = client.token(["https://purl.imsglobal.org/spec/lti-ags/scope/score"])
+    assert (
+        token in platform.tokens
+        and client.token(["https://purl.imsglobal.org/spec/lti-ags/scope/score"]) == token
+    )  # reused, not asked for again
+    # another tool's key is refused by the platform: one message naming the fix
+    link_course(tmp_path / "impostor", platform)  # the platform now trusts a different key
+    with pytest.raises(LtiError) as err:
+        LmsClient(config).token(["https://purl.imsglobal.org/spec/lti-ags/scope/score"])
+    assert "HTTP 401" in str(err.value) and "public key" in str(err.value)
+    # a scope the LMS administrator did not enable is named
+    link_course(course.root, platform)
+    platform.allowed_scopes.discard(
+        "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
+    )
+    before = gradebook(course)
+    with pytest.raises(LtiError, match="did not grant Names and Role Provisioning Services"):
+        sync_roster(course, config)
+    assert gradebook(course) == before
+
+
+def mark_reflections(course, marks: dict[str, float]) -> None:
+    """The tutor marks written answers in the Formgrader."""
+    with course.gradebook() as gb:
+        for learner, mark in marks.items():
+            grade = gb.find_grade("reflection", A, A, learner)
+            grade.manual_score = mark
+            grade.needs_manual_grade = False
+        gb.db.commit()
+
+
+@pytest.fixture
+def graded(make_course, place, platform):
+    """d001, u-102, u-103 submit; the tutor marks d001 and u-103; u-102 is provisional."""
+    course = make_course(["d001"])
+    config = link_course(course.root, platform)
+    sync_roster(course, config)
+    for learner, kind in {"d001": "solution", "u-102": "solution", "u-103": "partial"}.items():
+        place(course, learner, kind)
+    result = autograde(course, A, workers=2, progress=False)
+    assert {o.learner for o in result.outcomes} == {"d001", "u-102", "u-103"}, result
+    mark_reflections(course, {"d001": 2.0, "u-103": 1.0})
+    return course, config
+
+
+def test_final_marks_reach_one_line_item_provisional_ones_never(graded, platform):
+    course, config = graded
+    [first] = post_grades(course, config, [A])
+    assert first.created and len(platform.lineitems) == 1
+    item = platform.lineitems[1]
+    assert item["resourceId"] == A and item["scoreMaximum"] == 7.0 and item["tag"] == "qilab"
+    posted = {score["userId"]: score for _, score in platform.scores}
+    # by hand: d001 5 auto + 2 written = 7/7; u-103 3 auto (partial) + 1 written = 4/7
+    assert {u: (s["scoreGiven"], s["scoreMaximum"]) for u, s in posted.items()} == {
+        "u-101": (7.0, 7.0),
+        "u-103": (4.0, 7.0),
+    }
+    assert all(s["gradingProgress"] == "FullyGraded" for s in posted.values())
+    assert all(s["activityProgress"] == "Completed" for s in posted.values())
+    assert "u-102" not in posted and first.provisional == ["u-102"]  # awaiting a tutor
+    assert "NOT posted (provisional" in str(first) and "u-102" in str(first)
+
+    # a re-run: the line item is found by its resourceId, nothing is posted again
+    [second] = post_grades(course, config, [A])
+    assert not second.created and second.lineitem == first.lineitem
+    assert len(platform.lineitems) == 1 and len(platform.scores) == 2
+    assert sorted(second.unchanged) == ["d001", "u-103"]
+
+    # the tutor marks u-102: only that mark is posted, to the same column
+    mark_reflections(course, {"u-102": 2.0})
+    [third] = post_grades(course, config, [A])
+    assert third.posted == ["u-102"] and len(platform.lineitems) == 1
+    assert platform.scores[-1][1]["userId"] == "u-102"
+    assert platform.scores[-1][1]["scoreGiven"] == 7.0
+
+    # the ledger lost (a restored backup): the column is still found, not duplicated
+    (course.root / "lti" / "scores.json").unlink()
+    [fourth] = post_grades(course, config, [A], everything=True)
+    assert not fourth.created and len(platform.lineitems) == 1 and len(fourth.posted) == 3
+
+
+@pytest.mark.parametrize(
+    ("failing", "status", "words"),
+    [
+        ("/lineitems", 500, "HTTP 500 .*run the same command again later.*Nothing was changed"),
+        ("/token", 401, "refused QI Lab's credentials.*client_id.*public key"),
+        ("/lineitems", 401, "refused the gradebook columns.*HTTP 401.*enable Assignment and"),
+    ],
+)
+def test_a_failing_lms_is_one_clear_message_and_changes_nothing(
+    graded, platform, cli, capsys, failing, status, words
+):
+    course, _ = graded
+    platform.fail[failing] = status
+    before = (gradebook(course), sorted(p.name for p in (course.root / "lti").iterdir()))
+    code = cli(["course", "lms", "grades", A, "-C", str(course.root)])
+    err = capsys.readouterr().err.strip()
+    assert code == 2 and len(err.splitlines()) == 1, err
+    assert platform.scores == []
+    assert re.search(words, err), err
+    assert (gradebook(course), sorted(p.name for p in (course.root / "lti").iterdir())) == before
+    assert not (course.root / "lti" / "scores.json").exists()
+
+
+def test_an_nrps_failure_half_way_changes_nothing(make_course, platform, monkeypatch):
+    course = make_course(["d001"])
+    config = link_course(course.root, platform)
+    before = gradebook(course)
+    original = platform._nrps
+
+    def second_page_fails(query, headers):
+        if query.get("page") == ["2"]:
+            return 500, {}, b"Internal error"
+        return original(query, headers)
+
+    monkeypatch.setattr(platform, "_nrps", second_page_fails)
+    with pytest.raises(LtiError, match=r"HTTP 500 .*Nothing was changed"):
+        sync_roster(course, config)
+    assert gradebook(course) == before
+    assert not (course.root / "lti" / "users.json").exists()
+
+
+def test_round_trip_launch_roster_grades_through_the_cli(graded, platform, cli, capsys):
+    """A learner arrives from the LMS, is on the roster, and their final mark goes back."""
+    course, config = graded
+    identity = validate_launch(
+        platform.launch_token("u-103"),
+        config,
+        NonceStore.for_course(course.root),
+        course_root=course.root,
+    )
+    assert identity.learner_id == "u-103" and identity.is_learner
+    platform.members.append(member("u-105", "Eve Ng", "eve@nhs.example"))
+    assert cli(["course", "lms", "roster", "-C", str(course.root)]) == 0
+    out = capsys.readouterr().out
+    assert "learners: 1 added" in out and "u-105" in out
+    assert cli(["course", "lms", "grades", A, "-C", str(course.root)]) == 0
+    out = capsys.readouterr().out
+    assert "line item created" in out and "final marks posted: 2" in out
+    scores = {s["userId"]: s["scoreGiven"] for _, s in platform.scores}
+    assert scores[identity.user_id] == 4.0  # the learner who launched: 4 of 7
+    # the IT team's key command shows the public half of the key already in use
+    assert cli(["course", "lms", "keys", "-C", str(course.root)]) == 0
+    out = capsys.readouterr().out
+    assert "BEGIN PUBLIC KEY" in out and '"kid": "qilab-1"' in out and "PRIVATE KEY" not in out
+    assert (
+        platform.tool_public_key.public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        ).decode()
+        in out
+    )
