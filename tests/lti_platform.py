@@ -110,7 +110,7 @@ class Platform:
             "tool_private_key": key_path,
             "tool_key_id": "qilab-1",
             "context_memberships_url": f"{self.url}/nrps/memberships",
-            "lineitems_url": f"{self.url}/lineitems",
+            "lineitems_url": f"{self.url}/lineitems?type_id=1",  # Moodle's form
         }
 
     # -- launches ---------------------------------------------------------------------------
@@ -149,7 +149,7 @@ class Platform:
             },
             "https://purl.imsglobal.org/spec/lti-ags/claim/endpoint": {
                 "scope": sorted(SCOPES - {NRPS}),
-                "lineitems": f"{self.url}/lineitems",
+                "lineitems": f"{self.url}/lineitems?type_id=1",
             },
             **extra,
         }
@@ -302,7 +302,7 @@ class Platform:
         if not item.get("label"):
             return 400, {}, {"error": "label is required"}
         number = len(self.lineitems) + 1
-        item["id"] = f"{self.url}/lineitems/{number}"
+        item["id"] = f"{self.url}/lineitems/{number}?type_id=1"
         self.lineitems[number] = item
         return 201, {"Content-Type": "application/vnd.ims.lis.v2.lineitem+json"}, item
 

@@ -25,7 +25,7 @@ from ..course import Course
 from ..gradefiles import feedback_comment
 from .config import LtiConfig, LtiError, state_path
 from .nrps import read_users
-from .service import SCOPE_LINEITEM, SCOPE_SCORE, LmsClient, next_page
+from .service import SCOPE_LINEITEM, SCOPE_SCORE, LmsClient, LmsHttpError, next_page
 
 LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"
 CONTAINER = "application/vnd.ims.lis.v2.lineitemcontainer+json"
@@ -46,6 +46,7 @@ class GradeReturn:
     unchanged: list[str] = field(default_factory=list)
     provisional: list[str] = field(default_factory=list)
     unlinked: list[str] = field(default_factory=list)
+    rejected: dict[str, str] = field(default_factory=dict)  # learner -> the LMS's reason
 
     def __str__(self) -> str:
         made = "created" if self.created else "found"
@@ -66,6 +67,8 @@ class GradeReturn:
                 "  NOT posted (no LMS user known; run `qilab course lms roster`): "
                 + ", ".join(self.unlinked)
             )
+        for learner, reason in self.rejected.items():
+            lines.append(f"  NOT posted, the LMS refused {learner}'s mark: {reason}")
         return "\n".join(lines)
 
 
@@ -167,14 +170,20 @@ def post_grades(
                 "activityProgress": "Completed",
                 "gradingProgress": "FullyGraded",
             }
-            client.request(
-                "POST",
-                scores_url(result.lineitem),
-                SCOPES,
-                f"{learner}'s mark for {assignment}",
-                json_body=score,
-                content_type=SCORE,
-            )
+            try:
+                client.request(
+                    "POST",
+                    scores_url(result.lineitem),
+                    SCOPES,
+                    f"{learner}'s mark for {assignment}",
+                    json_body=score,
+                    content_type=SCORE,
+                )
+            except LmsHttpError as error:  # one learner refused (e.g. left the LMS course)
+                if error.status in (400, 404, 409, 422):
+                    result.rejected[learner] = f"HTTP {error.status}{error.detail}"
+                    continue
+                raise
             sent[learner] = {"lineitem": result.lineitem, "mark": mark}
             ledger_path.write_text(json.dumps(ledger, indent=2, sort_keys=True))
             result.posted.append(learner)

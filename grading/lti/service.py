@@ -41,6 +41,15 @@ SCOPE_SETTING = {
 }
 
 
+class LmsHttpError(LtiError):
+    """The LMS answered a service call with an HTTP error ``status``."""
+
+    def __init__(self, message: str, status: int, detail: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.detail = detail
+
+
 @dataclass
 class LmsClient:
     """An authenticated session with one LMS, one access token per set of scopes."""
@@ -136,11 +145,12 @@ class LmsClient:
         response = self._send(method, url, headers=headers, data=data, params=params, what=what)
         if response.status_code in (401, 403):
             needed = "; ".join(SCOPE_SETTING.get(s, s) for s in scopes)
-            raise LtiError(
+            raise LmsHttpError(
                 f"the LMS refused {what} at {url} (HTTP {response.status_code}"
                 f"{_detail(response)}): enable {needed} for the QI Lab tool in the LMS, and "
                 f"check the tool's registration matches {self.config.source}. Nothing was "
-                "changed in QI Lab."
+                "changed in QI Lab.",
+                response.status_code,
             )
         self._raise_for_status(response, url, what)
         return response
@@ -160,16 +170,19 @@ class LmsClient:
 
     def _raise_for_status(self, response: requests.Response, url: str, what: str) -> None:
         if response.status_code >= 500:
-            raise LtiError(
+            raise LmsHttpError(
                 f"the LMS failed while sending {what} (HTTP {response.status_code} at {url}): "
                 "it is the LMS's error, not QI Lab's — run the same command again later, or "
                 "ask the LMS's administrator to check its error log. Nothing was changed in "
-                "QI Lab."
+                "QI Lab.",
+                response.status_code,
             )
         if response.status_code >= 400:
-            raise LtiError(
+            raise LmsHttpError(
                 f"the LMS rejected the request for {what} (HTTP {response.status_code} at "
-                f"{url}{_detail(response)}): check the service URLs in {self.config.source}."
+                f"{url}{_detail(response)}): check the service URLs in {self.config.source}.",
+                response.status_code,
+                _detail(response),
             )
 
 

@@ -69,7 +69,7 @@ def run_lms(course: object, args: argparse.Namespace) -> int:
     )
     for result in results:
         print(result)
-    return 1 if any(r.unlinked for r in results) else 0
+    return 1 if any(r.unlinked or r.rejected for r in results) else 0
 
 
 def _keys(course: object) -> int:

@@ -56,7 +56,7 @@ def test_a_good_launch_says_who_arrived_and_the_course_services(linked, platform
     assert identity.deployment_id == "dep-1" and identity.context_id == "course-9"
     assert identity.services == {
         "context_memberships_url": f"{platform.url}/nrps/memberships",
-        "lineitems_url": f"{platform.url}/lineitems",
+        "lineitems_url": f"{platform.url}/lineitems?type_id=1",
     }
     tutor = validate_launch(platform.launch_token("u-900"), config, nonces)
     assert tutor.is_instructor and not tutor.is_learner and tutor.learner_id is None

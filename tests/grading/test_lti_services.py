@@ -183,6 +183,17 @@ def test_final_marks_reach_one_line_item_provisional_ones_never(graded, platform
     [fourth] = post_grades(course, config, [A], everything=True)
     assert not fourth.created and len(platform.lineitems) == 1 and len(fourth.posted) == 3
 
+    # d001 leaves the LMS course, then the tutor re-marks them: the LMS refuses that one score,
+    # the others still go, and the refusal is named (and tried again next time)
+    platform.members = [m for m in platform.members if m["user_id"] != "u-101"]
+    mark_reflections(course, {"d001": 1.0, "u-103": 2.0})
+    [fifth] = post_grades(course, config, [A])
+    assert fifth.posted == ["u-103"] and list(fifth.rejected) == ["d001"]
+    assert "HTTP 400" in fifth.rejected["d001"] and "not in this course" in fifth.rejected["d001"]
+    assert "the LMS refused d001's mark" in str(fifth)
+    [sixth] = post_grades(course, config, [A])
+    assert list(sixth.rejected) == ["d001"] and sixth.posted == []
+
 
 @pytest.mark.parametrize(
     ("failing", "status", "words"),
