@@ -210,7 +210,7 @@ def _validate(
         raise LaunchRefused("not an LTI 1.3 launch", f"version {claims.get(LTI + 'version')!r}")
     if not nonces.use(str(claims["nonce"]), float(claims["exp"])):
         raise LaunchRefused("replayed nonce", "this launch was used before")
-    users = read_users(Path(course_root)) if course_root else {}
+    learner_id = _learner_for(course_root, str(claims["sub"]), str(claims.get("email", "")))
     services = {}
     if isinstance(claims.get(NRPS_CLAIM), dict):
         services["context_memberships_url"] = str(claims[NRPS_CLAIM].get("context_memberships_url"))
@@ -222,8 +222,26 @@ def _validate(
         deployment_id=deployment,
         email=str(claims.get("email", "")),
         name=str(claims.get("name", "")),
-        learner_id=users.get(str(claims["sub"])),
+        learner_id=learner_id,
         context_id=str((claims.get(LTI + "context") or {}).get("id", "")),
         resource_link_id=str((claims.get(LTI + "resource_link") or {}).get("id", "")),
         services=services,
     )
+
+
+def _learner_for(course_root: str | Path | None, user_id: str, email: str) -> str | None:
+    """The gradebook learner an LMS user is: by their LMS user id (recorded by ``qilab course
+    lms roster``), else by email — the same matching the roster pull uses."""
+    if course_root is None:
+        return None
+    known = read_users(Path(course_root)).get(user_id)
+    if known or not email:
+        return known
+    from ..course import Course
+
+    matches = [
+        learner.id
+        for learner in Course.open(course_root).learners()
+        if learner.email and learner.email.casefold() == email.casefold()
+    ]
+    return matches[0] if len(matches) == 1 else None

@@ -246,6 +246,21 @@ def test_round_trip_launch_roster_grades_through_the_cli(graded, platform, cli, 
         course_root=course.root,
     )
     assert identity.learner_id == "u-103" and identity.is_learner
+    # a learner loaded from the CSV roster, never pulled from the LMS, is found by email
+    platform.members.append(member("u-777", "Gail Roe", "d555@nhs.example"))
+    from qilab.grading.course import InitReport, _load_learners
+    from qilab.grading.roster import Learner
+
+    _load_learners(
+        course,
+        [Learner("d555", "Gail", "Roe", "d555@nhs.example")],
+        InitReport(root=course.root, created=False),
+    )
+    nonces = NonceStore.for_course(course.root)
+    by_email = validate_launch(platform.launch_token("u-777"), config, nonces, course.root)
+    assert by_email.learner_id == "d555"
+    stranger = validate_launch(platform.launch_token("u-888"), config, nonces, course.root)
+    assert stranger.learner_id is None  # not on the roster: the hub decides (no guess)
     platform.members.append(member("u-105", "Eve Ng", "eve@nhs.example"))
     assert cli(["course", "lms", "roster", "-C", str(course.root)]) == 0
     out = capsys.readouterr().out
