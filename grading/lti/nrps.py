@@ -30,6 +30,14 @@ USERS_FILE = "users.json"
 FIELDS = {"user_id": "user_id", "email": "email", "sourcedid": "lis_person_sourcedid"}
 
 
+@dataclass(frozen=True)
+class MemberProblem(RowProblem):
+    """An LMS member not loaded; ``row`` is their place in the LMS's membership list."""
+
+    def __str__(self) -> str:
+        return f"LMS member {self.row}: {self.problem} — {self.fix}"
+
+
 @dataclass
 class RosterSync:
     """What one NRPS pull found and what it changed in the gradebook."""
@@ -165,23 +173,23 @@ def _check(
     learner_id: str,
     taken: dict[str, str],
     config: LtiConfig,
-) -> RowProblem | None:
+) -> MemberProblem | None:
     if not user_id:
-        return RowProblem(number, f"{label} has no LMS user_id", "report it to the LMS admin")
+        return MemberProblem(number, f"{label} has no LMS user_id", "report it to the LMS admin")
     if not learner_id:
-        return RowProblem(
+        return MemberProblem(
             number,
             f"{label} has no {FIELDS[config.learner_id]} to use as learner id",
             f"set learner_id in {config.source} to a field the LMS sends (user_id)",
         )
     if not LEARNER_ID.match(learner_id):
-        return RowProblem(
+        return MemberProblem(
             number,
             f"{label}: learner id {learner_id!r} has characters nbgrader cannot use",
             f"set learner_id in {config.source} to user_id or email",
         )
     if learner_id.lower() in taken:
-        return RowProblem(
+        return MemberProblem(
             number,
             f"{label} would have the learner id {learner_id!r} of {taken[learner_id.lower()]}",
             "give each LMS member their own email, or use learner_id: user_id",

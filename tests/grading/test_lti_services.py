@@ -87,6 +87,33 @@ def test_nrps_pages_the_cohort_and_loads_it_as_init_does_never_deleting(make_cou
     assert "kept 2 learner(s) not in the LMS course (never deleted): d900, u-104" in str(again)
 
 
+def test_members_qilab_cannot_use_are_named_and_the_rest_still_load(make_course, platform):
+    course = make_course(["d001"])
+    config = link_course(course.root, platform)
+    text = (course.root / "lti.yaml").read_text()
+    (course.root / "lti.yaml").write_text(text + "learner_id: email\n")
+    platform.members = [
+        member("u-1", "Ann Lee", "ann@nhs.example"),
+        member("u-2", "Bad Id", "bad id@nhs"),  # an email nbgrader cannot use as an id
+        member("u-3", "Sam Shared", "ANN@nhs.example"),  # Ann's email again
+        member("u-4", "Old Member", "old@nhs.example", status="Inactive"),
+        member("u-5", "Kim Ng", "kim@nhs.example", roles=["Learner"]),  # Canvas' short role
+    ]
+    from qilab.grading.lti import load_config
+
+    result = sync_roster(course, load_config(course.root))
+    assert result.loaded.added == ["ann@nhs.example", "kim@nhs.example"]
+    problems = [str(p) for p in result.loaded.problems]
+    assert len(problems) == 2
+    assert "Bad Id: learner id 'bad id@nhs' has characters nbgrader cannot use" in problems[0]
+    assert problems[1].startswith(
+        "LMS member 3: Sam Shared would have the learner id 'ANN@nhs.example' of Ann Lee"
+    )
+    assert result.inactive == ["Old Member"] and "old@nhs.example" not in gradebook(course)
+    assert "2 member(s) NOT loaded" in str(result)
+    assert config.learner_id == "user_id"  # the default, before the edit above
+
+
 def test_link_headers_are_read_as_rfc_8288_says():
     import requests
 
