@@ -19,7 +19,7 @@ from qilab.grading.lti import LtiError
 from qilab.grading.lti.ags import post_grades
 from qilab.grading.lti.launch import NonceStore, validate_launch
 from qilab.grading.lti.nrps import sync_roster
-from qilab.grading.lti.service import LmsClient, next_page
+from qilab.grading.lti.service import SCOPE_NRPS, LmsClient, next_page
 
 import qilab.cli
 
@@ -135,6 +135,17 @@ def test_the_token_endpoint_checks_the_tools_signed_assertion(make_course, platf
         token in platform.tokens
         and client.token(["https://purl.imsglobal.org/spec/lti-ags/scope/score"]) == token
     )  # reused, not asked for again
+    # the platform checks bearer tokens and scopes as an LMS does: a roster-only token cannot
+    # read or write the gradebook, and a made-up token reaches nothing
+    import requests
+
+    nrps_only = client.token([SCOPE_NRPS])
+    for bearer, status in ((nrps_only, 403), ("made-up", 401)):
+        answer = requests.get(
+            f"{platform.url}/lineitems", headers={"Authorization": f"Bearer {bearer}"}, timeout=10
+        )
+        assert answer.status_code == status
+    assert requests.get(f"{platform.url}/nrps/memberships", timeout=10).status_code == 401
     # another tool's key is refused by the platform: one message naming the fix
     link_course(tmp_path / "impostor", platform)  # the platform now trusts a different key
     with pytest.raises(LtiError) as err:
@@ -142,9 +153,7 @@ def test_the_token_endpoint_checks_the_tools_signed_assertion(make_course, platf
     assert "HTTP 401" in str(err.value) and "public key" in str(err.value)
     # a scope the LMS administrator did not enable is named
     link_course(course.root, platform)
-    platform.allowed_scopes.discard(
-        "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
-    )
+    platform.allowed_scopes.discard(SCOPE_NRPS)
     before = gradebook(course)
     with pytest.raises(LtiError, match="did not grant Names and Role Provisioning Services"):
         sync_roster(course, config)
