@@ -179,6 +179,8 @@ def _validate(
             claims = _decode(id_token, config, _signing_key(config, id_token, refresh=True))
     except jwt.InvalidSignatureError:
         raise LaunchRefused("bad signature", "the LMS's key does not verify it") from None
+    except jwt.InvalidAlgorithmError:  # alg=none, or HS256 keyed with the public key
+        raise LaunchRefused("bad signature", "not signed with RS256, as LTI 1.3 requires") from None
     except jwt.ExpiredSignatureError:
         raise LaunchRefused(
             "expired token", "its exp has passed (an old link, or the clocks differ)"

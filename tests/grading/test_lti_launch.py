@@ -190,3 +190,40 @@ def test_a_course_not_linked_or_half_configured_says_what_to_add(tmp_path):
     assert config.deployment_ids == ("1",) and config.learner_id == "user_id"
     assert config.tool_private_key == tmp_path.resolve() / "lti" / "tool-private.pem"
     assert yaml.safe_load(EXAMPLE)["client_id"] == config.client_id
+
+
+def _forge(claims: dict, header: dict, sign) -> str:
+    import json as _json
+
+    from jwt.utils import base64url_encode
+
+    def part(value: dict) -> str:
+        return base64url_encode(_json.dumps(value).encode()).decode()
+
+    body = f"{part(header)}.{part(claims)}"
+    return f"{body}.{base64url_encode(sign(body.encode())).decode()}"
+
+
+def test_classic_jwt_forgeries_are_refused(linked, platform, caplog):
+    """alg=none, and HS256 'signed' with the platform's public key (algorithm confusion)."""
+    import hashlib
+    import hmac
+
+    from cryptography.hazmat.primitives import serialization
+
+    config, nonces = linked
+    claims = jwt.decode(platform.launch_token("u-101"), options={"verify_signature": False})
+    unsigned = _forge(claims, {"alg": "none", "kid": platform.kid}, lambda body: b"")
+    public = platform.key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    confused = _forge(
+        {**claims, "nonce": "n-2"},
+        {"alg": "HS256", "kid": platform.kid, "typ": "JWT"},
+        lambda body: hmac.new(public, body, hashlib.sha256).digest(),
+    )
+    for token in (unsigned, confused):
+        error = refused(caplog, token, config, nonces)
+        assert error.reason == "bad signature" and "not signed with RS256" in str(error)
+    # neither used up the real launch's nonce
+    assert validate_launch(platform.launch_token("u-101", nonce=claims["nonce"]), config, nonces)
