@@ -22,6 +22,8 @@ the workflow (grading/README.md explains each step):
   qilab course report -C cohort-2025                     grades.csv, progress.html, portfolio
   qilab course export moodle-worksheet foundation_measurement --worksheet grades.csv -C cohort-2025
   qilab course restore -C cohort-2025                    list gradebook backups (restore NAME)
+  qilab course lms roster -C cohort-2025                 LTI 1.3: learners from the LMS (NRPS)
+  qilab course lms grades foundation_measurement -C cohort-2025   final marks to the LMS (AGS)
 """
 
 
@@ -165,6 +167,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--manifest", metavar="YAML", help="escalator manifest (default: curriculum/escalator.yaml)"
     )
 
+    from .course_lms import register_lms
+
+    register_lms(sub, _course_option)
     parser.set_defaults(func=run, action=None, _parser=parser)
 
 
@@ -259,6 +264,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     if args.action == "export":
         return _export(course, args)
+    if args.action == "lms":
+        from .course_lms import run_lms
+
+        return run_lms(course, args)
     args._parser.print_help()
     return 2
 
