@@ -649,7 +649,7 @@ def _init(
 
     report = InitReport(root=root, created=created, problems=parsed.problems)
     _copy_sources(Path(source) if source else default_source(), root / "source", report)
-    _load_learners(course, parsed.learners, report)
+    load_learners(course, parsed.learners, report)
     return report
 
 
@@ -672,7 +672,12 @@ def _copy_sources(source: Path | None, dest: Path, report: InitReport) -> None:
             report.assignments_kept.append(folder.name)
 
 
-def _load_learners(course: Course, learners: list[Learner], report: InitReport) -> None:
+def load_learners(course: Course, learners: list[Learner], report: InitReport) -> None:
+    """Add new learners to the gradebook and update changed names or emails; delete no one.
+
+    The one way learners enter a course: ``qilab course init --roster`` and the LMS roster pull
+    (:mod:`qilab.grading.lti.nrps`) both call it, so both follow the same rules.
+    """
     with course.gradebook() as gb:
         existing = {s.id: s for s in gb.students}
         for learner in learners:

@@ -2,7 +2,7 @@
 
 The LMS pages its membership (``Link: <…>; rel="next"``); every page is read before anything
 is written, so an LMS failing half-way changes nothing. Learners are then loaded by the very
-code ``qilab course init --roster`` uses (:func:`qilab.grading.course._load_learners`): new
+code ``qilab course init --roster`` uses (:func:`qilab.grading.course.load_learners`): new
 learners added, changed names or emails updated, nobody deleted — neither learners who left
 the LMS course nor those who came from a roster CSV.
 
@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..course import Course, InitReport, _load_learners
+from ..course import Course, InitReport, load_learners
 from ..roster import EMAIL, LEARNER_ID, Learner, RowProblem, split_name
 from .config import LtiConfig, LtiError, state_path
 from .service import SCOPE_NRPS, LmsClient, next_page
@@ -160,7 +160,7 @@ def sync_roster(course: Course, config: LtiConfig, client: LmsClient | None = No
         learners.append(Learner(learner_id, first.strip(), last.strip(), email))
         mapped[user_id] = learner_id
     result.loaded.problems = problems
-    _load_learners(course, learners, result.loaded)  # exactly as `qilab course init --roster`
+    load_learners(course, learners, result.loaded)  # exactly as `qilab course init --roster`
     path = state_path(course.root, USERS_FILE)
     path.write_text(json.dumps({**users, **mapped}, indent=2, sort_keys=True), encoding="utf-8")
     return result

@@ -284,10 +284,10 @@ def test_round_trip_launch_roster_grades_through_the_cli(graded, platform, cli, 
     assert identity.learner_id == "u-103" and identity.is_learner
     # a learner loaded from the CSV roster, never pulled from the LMS, is found by email
     platform.members.append(member("u-777", "Gail Roe", "d555@nhs.example"))
-    from qilab.grading.course import InitReport, _load_learners
+    from qilab.grading.course import InitReport, load_learners
     from qilab.grading.roster import Learner
 
-    _load_learners(
+    load_learners(
         course,
         [Learner("d555", "Gail", "Roe", "d555@nhs.example")],
         InitReport(root=course.root, created=False),
