@@ -101,3 +101,45 @@ def test_every_chart_is_a_valid_vega_lite_spec_with_a_description(build, value):
     spec = chart.to_dict()  # validates against the Vega-Lite schema
     assert spec.get("width") or spec.get("spec", {}).get("width")
     assert "synthetic" in text.lower() and len(text) > 80
+
+
+@pytest.mark.parametrize("practice", gp_access.practices())
+def test_gp_access_demand_and_capacity_caption_agrees_with_the_data(practice):
+    import re
+
+    import pandas as pd
+
+    data = gp_access.access()
+    rows = data[data["practice"] == practice]
+    joined = gp_access.WAVE_START[str(rows["wave"].iloc[0])]
+    gaps = rows["requests"] - rows["appointments_offered"]
+    periods = [
+        gaps[rows["week_commencing"] < joined].mean(),
+        gaps[rows["week_commencing"] >= joined + pd.Timedelta(weeks=12)].mean(),
+    ]
+    _, text = gp_access.demand_capacity_chart(practice)
+    claims = re.findall(
+        r"(requests exceeded appointments|appointments offered exceeded requests|"
+        r"requests and appointments were level)(?: by (\d+))?",
+        text,
+    )
+    assert len(claims) == 2, text
+    for gap, (claim, number) in zip(periods, claims, strict=True):
+        if round(abs(gap)) == 0:
+            assert claim == "requests and appointments were level", (gap, text)
+            continue
+        expected = "requests exceeded" if gap > 0 else "appointments offered exceeded"
+        assert claim.startswith(expected), (gap, text)
+        assert int(number) == round(abs(gap)) > 0, (gap, text)
+    assert not re.search(r"by -?0 a week", text) and "by -" not in text
+
+
+def test_cardiac_aim_is_one_figure_in_caption_and_description():
+    import re
+
+    for choice in cardiac.choices():
+        _, text = cardiac.arrest_chart(choice)
+        aim = round(cardiac.yearly_rates(choice)["before"] / 2, 2)
+        quoted = re.search(r"halving the baseline \((\d+(?:\.\d+)?)\)", text).group(1)
+        target = re.search(r"The target is (\d+(?:\.\d+)?)", text).group(1)
+        assert float(quoted) == float(target) == aim, (choice, quoted, target)

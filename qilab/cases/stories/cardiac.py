@@ -62,7 +62,8 @@ def arrest_chart(choice: str) -> tuple[alt.LayerChart, str]:
     """U chart of arrests per 1,000 admissions, limits from the baseline year, aim line at half."""
     rows = _rows(choice)
     rates = yearly_rates(choice)
-    aim = rates["before"] / 2
+    # Rounded once, so the caption, the chart's tooltip and its description give one figure.
+    aim = round(rates["before"] / 2, 2)
     res = qic(
         rows["cardiac_arrests"],
         n=rows["adult_admissions"],

@@ -111,19 +111,41 @@ def demand_capacity_chart(practice: str) -> tuple[alt.LayerChart, str]:
     gap = (before["requests"] - before["appointments_offered"]).mean()
     after = rows[rows["week_commencing"] >= joined + pd.Timedelta(weeks=12)]
     gap_after = (after["requests"] - after["appointments_offered"]).mean()
-    later = (
-        f"appointments offered exceeded requests by {-gap_after:.0f} a week on average, "
-        "working the backlog down"
-        if gap_after < 0
-        else f"requests still exceeded appointments by {gap_after:.0f} a week on average"
-    )
     text = (
         f"Weekly routine GP requests and appointments offered at {practice} (synthetic). Before "
-        f"joining, requests exceeded appointments by {gap:.0f} a week on average, so the queue "
-        f"of booked appointments, and the wait, grew. From twelve weeks after joining, "
-        f"{later}."
+        f"joining, {gap_sentence(gap, backlog=True)}. From twelve weeks after joining, "
+        f"{gap_sentence(gap_after, backlog=False)}."
     )
     return chart, text
+
+
+def gap_sentence(gap: float, *, backlog: bool) -> str:
+    """What a mean weekly gap (requests minus appointments) did to the queue, in words.
+
+    Under one a week either way the two are called level: "by 0 a week … so the queue grew"
+    would contradict itself. (Only the queue is claimed: demand above capacity adds to it each
+    week; what the wait did is the wait chart's to say.)
+
+    Examples
+    --------
+    >>> gap_sentence(4.2, backlog=False)
+    'requests exceeded appointments by 4 a week on average, so the queue grew'
+    >>> gap_sentence(-0.4, backlog=False)[:40]
+    'requests and appointments were level (wi'
+    """
+    size = round(abs(gap))
+    if size == 0:
+        return (
+            "requests and appointments were level (within one a week on average), so the queue "
+            "held steady"
+        )
+    if gap > 0:
+        queue = "the queue of booked appointments" if backlog else "the queue"
+        return f"requests exceeded appointments by {size} a week on average, so {queue} grew"
+    return (
+        f"appointments offered exceeded requests by {size} a week on average, working the "
+        "backlog down"
+    )
 
 
 def pdsa_table() -> pd.DataFrame:
