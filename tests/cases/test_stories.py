@@ -103,6 +103,35 @@ def test_every_chart_is_a_valid_vega_lite_spec_with_a_description(build, value):
     assert "synthetic" in text.lower() and len(text) > 80
 
 
+def tooltips(node: object) -> list:
+    """Every tooltip entry in a Vega-Lite spec (dicts with a field; strings are bare fields)."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "tooltip" and value is not None:
+                found += value if isinstance(value, list) else [value]
+            else:
+                found += tooltips(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += tooltips(item)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("build", "value"),
+    [(b, v[0]) for b, v in BUILDERS],
+    ids=lambda x: getattr(x, "__name__", str(x)),
+)
+def test_chart_tooltips_show_human_titles_never_raw_column_names(build, value):
+    chart, _ = build() if value is None else build(value)
+    for entry in tooltips(chart.to_dict()):
+        if entry is True or (isinstance(entry, dict) and "field" not in entry):
+            continue
+        assert isinstance(entry, dict) and entry.get("title"), f"untitled tooltip: {entry}"
+        assert "_" not in entry["title"] and entry["title"] not in {"x", "value"}, entry
+
+
 @pytest.mark.parametrize("practice", gp_access.practices())
 def test_gp_access_demand_and_capacity_caption_agrees_with_the_data(practice):
     import re
@@ -143,3 +172,18 @@ def test_cardiac_aim_is_one_figure_in_caption_and_description():
         quoted = re.search(r"halving the baseline \((\d+(?:\.\d+)?)\)", text).group(1)
         target = re.search(r"The target is (\d+(?:\.\d+)?)", text).group(1)
         assert float(quoted) == float(target) == aim, (choice, quoted, target)
+
+
+def test_pincer_says_which_figure_its_data_is_calibrated_to_and_cites_the_evaluation():
+    import json
+
+    from qilab.cases import load_cases
+
+    case = next(c for c in load_cases() if c.slug == "pincer-prescribing-safety")
+    nb = json.loads(case.notebook.read_text())
+    text = " ".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    text = " ".join(text.split())
+    assert "calibrated to" in text and "24 %" in text
+    assert "16.7 %" in text and "15.3 %" in text and "e1004133" in text
+    assert "calendar time" in text, "why the evaluation's figure is smaller"
+    assert round(pincer.headline()["relative_fall"]) == 24, "the data match the stated headline"

@@ -15,6 +15,8 @@ import pandas as pd
 from qilab import datasets
 from qilab.measure import qic
 
+from . import spc_chart
+
 WIDTH = 640
 START = pd.Timestamp("2015-04-01")
 POOLED = "All four hospitals"
@@ -82,7 +84,8 @@ def arrest_chart(choice: str) -> tuple[alt.LayerChart, str]:
         f"{rates['fall']:.0f} %. The green dotted line is the AIM of halving the baseline "
         f"({aim:.2f}); the aim was not reached. " + res.describe()
     )
-    return res.chart(annotations={START: "Collaborative starts"}, width=WIDTH, height=280), text
+    chart = spc_chart(res, annotations={START: "Collaborative starts"}, width=WIDTH, height=280)
+    return chart, text
 
 
 def hospital_table() -> pd.DataFrame:

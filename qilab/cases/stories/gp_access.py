@@ -14,6 +14,8 @@ from qilab import datasets
 from qilab.measure import qic
 from qilab.theme import COLOURS
 
+from . import spc_chart
+
 WIDTH = 640
 MEASURE = "third_next_available_days"
 WAVE_START = {"Wave 1": pd.Timestamp("2024-06-24"), "Wave 2": pd.Timestamp("2024-09-30")}
@@ -58,7 +60,7 @@ def wait_chart(practice: str, with_cycles: bool = False) -> tuple[alt.LayerChart
         ylab="Days (Monday 08:00)",
         xlab="Week commencing",
     )
-    chart = res.chart(annotations=notes, width=WIDTH, height=300)
+    chart = spc_chart(res, annotations=notes, width=WIDTH, height=300)
     first = rows[MEASURE].iloc[:baseline].median()
     last = rows[MEASURE].iloc[-12:].median()
     text = (
@@ -96,7 +98,11 @@ def demand_capacity_chart(practice: str) -> tuple[alt.LayerChart, str]:
                 ),
                 legend=alt.Legend(orient="top", labelLimit=0),
             ),
-            tooltip=["week_commencing:T", "series:N", "per_week:Q"],
+            tooltip=[
+                alt.Tooltip("week_commencing:T", title="Week commencing", format="%d %b %Y"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("per_week:Q", title="Per week"),
+            ],
         )
     )
     start = (

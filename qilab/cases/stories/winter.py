@@ -16,6 +16,8 @@ from qilab import datasets
 from qilab.measure import qic
 from qilab.theme import COLOURS
 
+from . import spc_chart
+
 WIDTH = 640
 D2A_START = pd.Timestamp("2025-01-20")
 EVENTS = {
@@ -71,7 +73,11 @@ def beds_chart() -> tuple[alt.LayerChart, str]:
                 ),
                 legend=alt.Legend(orient="top", labelLimit=0),
             ),
-            tooltip=["date:T", "series:N", "value:Q"],
+            tooltip=[
+                alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("value:Q", title="Beds"),
+            ],
         )
     )
     events = pd.DataFrame({"date": list(EVENTS), "label": list(EVENTS.values())})
@@ -113,7 +119,7 @@ def measure_chart(measure: str) -> tuple[alt.LayerChart, str]:
         ylab=label,
         xlab="Week commencing",
     )
-    chart = res.chart(annotations={D2A_START: "Discharge to assess"}, width=WIDTH, height=280)
+    chart = spc_chart(res, annotations={D2A_START: "Discharge to assess"}, width=WIDTH, height=280)
     after = data.loc[data["week"] >= D2A_START, column].mean()
     baseline = data.loc[data["week"] < D2A_START, column].mean()
     text = (
