@@ -187,3 +187,52 @@ def test_pincer_says_which_figure_its_data_is_calibrated_to_and_cites_the_evalua
     assert "16.7 %" in text and "15.3 %" in text and "e1004133" in text
     assert "calendar time" in text, "why the evaluation's figure is smaller"
     assert round(pincer.headline()["relative_fall"]) == 24, "the data match the stated headline"
+
+
+def y_scale_and_labels(spec: dict) -> tuple[dict, list[float]]:
+    """The y scale of a layered chart's data layers, and the pixel rows of its text labels."""
+    scale, rows = {}, []
+    for layer in spec["layer"]:
+        mark = layer["mark"] if isinstance(layer["mark"], dict) else {"type": layer["mark"]}
+        y = layer.get("encoding", {}).get("y", {})
+        if mark["type"] == "text":
+            data = layer.get("data", {})
+            values = data.get("values") or spec.get("datasets", {}).get(data.get("name"), [])
+            rows += [v["label_y"] for v in values if "label_y" in v] or [y.get("value")]
+        elif isinstance(y.get("scale"), dict) and "domainMax" in y["scale"]:
+            scale = y["scale"]
+        elif isinstance(y.get("scale"), dict) and "domain" in y["scale"]:
+            scale = {"domainMin": y["scale"]["domain"][0], "domainMax": y["scale"]["domain"][1]}
+    return scale, rows
+
+
+@pytest.mark.parametrize(
+    ("build", "value", "high"),
+    [
+        (winter.beds_chart, None, lambda: winter.census()["beds_available"].max()),
+        (
+            gp_access.wait_chart,
+            "Castle Street Medical Centre",
+            lambda: gp_access._practice("Castle Street Medical Centre")[0][gp_access.MEASURE].max(),
+        ),
+        (cardiac.arrest_chart, cardiac.POOLED, None),
+    ],
+    ids=["winter-beds", "gp-access-wait", "cardiac-arrests"],
+)
+def test_chart_labels_sit_above_the_data_on_rows_of_their_own(build, value, high):
+    chart, _ = build() if value is None else build(value)
+    spec = chart.to_dict()
+    scale, rows = y_scale_and_labels(spec)
+    assert rows and scale, "a labelled chart with room kept above its data"
+    top, bottom = scale["domainMax"], scale.get("domainMin", 0)
+    height = spec.get("height", 300)
+    if high is None:  # a control chart: its highest line is the upper limit
+        rows_ = [r for data in spec["datasets"].values() for r in data]
+        peak = max(max(r.get("ucl") or 0, r.get("y") or 0) for r in rows_)
+        assert peak > 1, "found the chart's data"
+    else:
+        peak = float(high())
+    free_px = (top - peak) / (top - bottom) * height
+    assert free_px >= max(rows) + 14, (free_px, rows)  # the lowest label row clears the data
+    if len(rows) > 1 and build is winter.beds_chart:
+        assert len(set(rows)) == len(rows), "each event label has its own row"
