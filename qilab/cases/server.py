@@ -64,6 +64,9 @@ def render_path(case: Case) -> str:
     return f"voila/render/{case.notebook.name}"
 
 
+#: Seconds after handing out a preheated kernel before Voila starts its replacement.
+REFILL_DELAY_S = 5.0
+
 #: Addresses that mean "every network interface": the server is then reachable from others.
 ALL_INTERFACES = frozenset({"0.0.0.0", "::", ""})
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
@@ -173,6 +176,9 @@ def voila_config(
             # pool (the default is none), and every other notebook is on the deny list.
             "kernel_pools_config": {"default": {"pool_size": 0}, **pools},
             "preheat_denylist": [unlisted_pattern(folder, cases)],
+            # Refill the pool only once the visitor's page has had the CPU to draw its charts
+            # (Voila's default, 1 s, runs a whole notebook alongside it on a 2-core machine).
+            "fill_delay": REFILL_DELAY_S,
         },
         "CasesKernelManager": {
             "max_visitor_kernels": server.visitor_cap(pooled),
