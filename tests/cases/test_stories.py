@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -236,3 +238,11 @@ def test_chart_labels_sit_above_the_data_on_rows_of_their_own(build, value, high
     assert free_px >= max(rows) + 14, (free_px, rows)  # the lowest label row clears the data
     if len(rows) > 1 and build is winter.beds_chart:
         assert len(set(rows)) == len(rows), "each event label has its own row"
+
+
+def test_gp_access_wait_chart_with_cycles_keeps_the_joining_label():
+    chart, _ = gp_access.wait_chart("Millbrook Surgery", with_cycles=True)
+    spec = json.dumps(chart.to_dict())
+    assert "Joins the collaborative" in spec
+    for n in gp_access.cycles().query("practice == 'Millbrook Surgery'")["cycle"]:
+        assert f"PDSA {n}" in spec

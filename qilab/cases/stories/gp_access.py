@@ -50,7 +50,9 @@ def wait_chart(practice: str, with_cycles: bool = False) -> tuple[alt.LayerChart
         log = log[log["practice"] == practice]
         for _, cycle in log.iterrows():
             week = cycle["start_date"] - pd.Timedelta(days=cycle["start_date"].weekday())
-            notes[week] = f"PDSA {cycle['cycle']}"
+            label = f"PDSA {cycle['cycle']}"
+            # A cycle starting the week the practice joins shares that week's label.
+            notes[week] = f"{notes[week]}, {label}" if week in notes else label
     res = qic(
         rows[MEASURE],
         x=rows["week_commencing"],
