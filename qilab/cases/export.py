@@ -1,10 +1,12 @@
-"""``qilab cases build``: every case as a static, self-contained HTML page, plus a gallery.
+"""``qilab cases build``: every case as a static, offline HTML page, plus a gallery.
 
 For academies that cannot run a server: the pages open from a shared drive or an intranet with
 no internet access. Each notebook is executed headlessly (nbclient, widget state saved), its
 widgets are turned into static HTML (:mod:`qilab.cases.static_widgets`), and nbconvert writes
-the page with QI Lab's ``qilab-static`` template, which removes every CDN script and inlines
-the Vega bundle that vl-convert ships. Charts keep their tooltips; controls show their value.
+the page with QI Lab's ``qilab-static`` template, which removes every CDN script and loads
+the Vega bundle that vl-convert ships from one file beside the pages (:data:`BUNDLE_FILE`,
+1.2 MB once rather than in every page). Copy the whole folder. Charts keep their tooltips;
+controls show their value.
 
 A build never overwrites anything but an earlier build: the output folder must be new, empty,
 or marked as a case build.
@@ -26,10 +28,13 @@ from qilab.errors import QilabError
 from .catalogue import Case, cases_dir, load_cases
 from .gallery import gallery_html
 from .static_widgets import staticize
+from .vega import bundle
 
 #: Marks a folder as a case build, so a rebuild may replace what it wrote there.
 MARKER = ".qilab-cases-build"
 TEMPLATE = "qilab-static"
+#: The Vega bundle every page of a build shares, beside the pages.
+BUNDLE_FILE = "vega-embed.js"
 TEMPLATES_DIR = Path(__file__).parent / "jupyter" / "nbconvert" / "templates"
 
 
@@ -115,8 +120,6 @@ def page_html(nb: nbformat.NotebookNode, case: Case) -> str:
     import vl_convert
     from nbconvert import HTMLExporter
 
-    from .vega import bundle
-
     exporter = HTMLExporter(
         template_name=TEMPLATE,
         extra_template_basedirs=[str(TEMPLATES_DIR)],
@@ -129,7 +132,7 @@ def page_html(nb: nbformat.NotebookNode, case: Case) -> str:
     nb.metadata["title"] = case.title
     resources = {
         "qilab": {
-            "vega_bundle": bundle(),
+            "vega_bundle_file": BUNDLE_FILE,
             "vl_convert_version": getattr(vl_convert, "__version__", ""),
         }
     }
@@ -178,6 +181,8 @@ def build_site(
     say(f"Running {len(cases)} case notebooks (a minute or two)…")
     executed = execute_cases(cases, timeout=timeout, jobs=jobs)
     report = BuildReport(out=out)
+    # One copy of Vega (1.2 MB) that every page loads, instead of one inlined in each.
+    (out / BUNDLE_FILE).write_text(bundle(), encoding="utf-8")
     for case in cases:
         page = out / f"{case.slug}.html"
         page.write_text(page_html(executed[case.slug], case), encoding="utf-8")

@@ -64,6 +64,54 @@ def render_path(case: Case) -> str:
     return f"voila/render/{case.notebook.name}"
 
 
+#: Seconds after handing out a preheated kernel before Voila starts its replacement.
+REFILL_DELAY_S = 5.0
+
+#: Addresses that mean "every network interface": the server is then reachable from others.
+ALL_INTERFACES = frozenset({"0.0.0.0", "::", ""})
+LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+def allowed_hosts(ip: str, extra: tuple[str, ...] | list[str] = ()) -> set[str]:
+    """Host names a visitor's browser may send in ``Host``: localhost, the address listened
+    on, this computer's own names when listening on every interface, and *extra*.
+
+    Examples
+    --------
+    >>> sorted(allowed_hosts("127.0.0.1", ["boardroom.trust.nhs.uk"]))
+    ['127.0.0.1', '::1', 'boardroom.trust.nhs.uk', 'localhost']
+    """
+    hosts = set(LOOPBACK_NAMES) | {h.strip().lower() for h in extra}
+    if ip in ALL_INTERFACES:
+        import socket
+
+        hosts |= {socket.gethostname().lower(), socket.getfqdn().lower()}
+    else:
+        hosts.add(ip.lower())
+    return hosts
+
+
+def unlisted_pattern(folder: Path, cases: list[Case]) -> str:
+    """A regular expression matching every notebook path except the listed cases' notebooks.
+
+    Voila tests it against the absolute path it found (``folder/…``); a listed name in a
+    subfolder is not the listed case, so it matches too.
+
+    Examples
+    --------
+    >>> import re
+    >>> from qilab.cases import load_cases
+    >>> cases = load_cases()
+    >>> pattern = re.compile(unlisted_pattern(cases[0].folder, cases))
+    >>> bool(pattern.match(str(cases[0].notebook))), bool(pattern.match("canary.ipynb"))
+    (False, True)
+    """
+    import re
+
+    listed = "|".join(re.escape(case.notebook.name) for case in cases)
+    return rf"^(?!(?:{re.escape(str(folder))}/)?(?:{listed})$)"
+
+
 def voila_config(
     folder: Path,
     cases: list[Case],
@@ -73,6 +121,7 @@ def voila_config(
     ip: str,
     open_browser: bool,
     open_path: str = "",
+    token: str = "",
 ) -> dict[str, dict[str, Any]]:
     """The traitlets configuration of the Voila app, from the ``server:`` settings.
 
@@ -88,6 +137,7 @@ def voila_config(
     """
     pools = {case.notebook.name: {"pool_size": server.pool_for(case.slug)} for case in cases}
     preheat = any(spec["pool_size"] > 0 for spec in pools.values())
+    pooled = sum(spec["pool_size"] for spec in pools.values())
     return {
         "Voila": {
             "root_dir": str(folder),
@@ -95,8 +145,19 @@ def voila_config(
             "port": port,
             "port_retries": 0,  # the port was checked: never wander off to another one
             "open_browser": open_browser,
+            "token": token,
+            "kernel_websocket_connection_class": "qilab.cases.websocket.VisitorSafeConnection",
+            # jupyter_server's Host check (DNS rebinding): only these names reach a handler.
+            "tornado_settings": {
+                "allow_remote_access": False,
+                "local_hostnames": sorted(allowed_hosts(ip, server.allowed_hosts)),
+            },
         },
         "CasesVoila": {"open_path": open_path},
+        # /logout: jupyter_server's own handler needs a template Voila does not ship (a 500).
+        "PasswordIdentityProvider": {
+            "logout_handler_class": "qilab.cases.voila_app.LogoutHandler",
+        },
         "VoilaConfiguration": {
             "template": VOILA_TEMPLATE,
             "theme": "light",
@@ -108,9 +169,21 @@ def voila_config(
             "default_pool_size": server.pool_size,
             "allow_theme_override": "NO",
             "allow_template_override": "NO",
+            "multi_kernel_manager_class": "qilab.cases.kernels.CasesKernelManager",
         },
         "VoilaKernelManager": {
-            "kernel_pools_config": {"default": {"pool_size": server.pool_size}, **pools}
+            # Voila preheats every notebook it finds under the folder: only listed cases get a
+            # pool (the default is none), and every other notebook is on the deny list.
+            "kernel_pools_config": {"default": {"pool_size": 0}, **pools},
+            "preheat_denylist": [unlisted_pattern(folder, cases)],
+            # Refill the pool only once the visitor's page has had the CPU to draw its charts
+            # (Voila's default, 1 s, runs a whole notebook alongside it on a 2-core machine).
+            "fill_delay": REFILL_DELAY_S,
+        },
+        "CasesKernelManager": {
+            "max_visitor_kernels": server.visitor_cap(pooled),
+            "leave_grace": float(server.leave_grace),
+            "connect_timeout": float(server.connect_timeout),
         },
         "VoilaExecutor": {
             "timeout": server.execution_timeout,
@@ -138,6 +211,9 @@ def cases_launch(
     ip: str = "127.0.0.1",
     open_browser: bool = True,
     pool_size: int | None = None,
+    max_kernels: int | None = None,
+    hosts: list[str] | None = None,
+    token: str = "",
     extra_args: list[str] | None = None,
 ) -> CasesLaunch:
     """Work out how to serve the cases, checking everything a person could get wrong first.
@@ -154,6 +230,12 @@ def cases_launch(
         Open a web browser on the gallery (or the case).
     pool_size : int, optional
         Preheated kernels per case, overriding ``server.pool_size`` in ``cases.yaml``.
+    max_kernels : int, optional
+        Live kernels allowed at once, overriding ``server.max_kernels``.
+    hosts : list of str, optional
+        More host names visitors may use, added to ``server.allowed_hosts``.
+    token : str
+        Visitors need this token (``?token=…`` once; then a cookie); empty: no token.
 
     Examples
     --------
@@ -165,13 +247,24 @@ def cases_launch(
     folder = (folder or cases_dir()).resolve()
     cases = load_cases(folder)
     server = settings_mod.from_index(read_index(folder), folder / "cases.yaml")
-    server = server.with_overrides(pool_size=pool_size)
+    server = server.with_overrides(
+        pool_size=pool_size,
+        max_kernels=max_kernels,
+        allowed_hosts=(*server.allowed_hosts, *hosts) if hosts else None,
+    )
     open_path = render_path(find_case(case, cases)) if case else ""
     if port == 0:
         port = free_port(ip)
     check_port(port, ip, command="qilab cases")
     config = voila_config(
-        folder, cases, server, port=port, ip=ip, open_browser=open_browser, open_path=open_path
+        folder,
+        cases,
+        server,
+        port=port,
+        ip=ip,
+        open_browser=open_browser,
+        open_path=open_path,
+        token=token,
     )
     jupyter_path = os.pathsep.join(
         p for p in (str(JUPYTER_DATA), os.environ.get("JUPYTER_PATH")) if p
@@ -187,7 +280,7 @@ def cases_launch(
         folder=folder,
         config=config,
         env=env,
-        url=f"http://{ip}:{port}/{open_path}",
+        url=f"http://{ip}:{port}/{open_path}" + (f"?token={token}" if token else ""),
         extra_args=list(extra_args or []),
     )
 

@@ -36,6 +36,19 @@ class ServerSettings:
         Seconds between checks for idle kernels.
     cull_connected : bool
         Also cull idle kernels whose page is still open (a forgotten tab holds memory too).
+    max_kernels : int
+        Live kernels allowed at once, preheated ones included; beyond it a visitor gets a
+        "busy, try again in a minute" page. 0 sizes it from this machine's memory
+        (:func:`kernels_for_memory`).
+    leave_grace : int
+        Seconds after a visitor's page closes (its last connection drops) before its kernel is
+        shut down; a reload reconnects well within this.
+    connect_timeout : int
+        Seconds a kernel given to a visitor waits for the page to connect before it is shut
+        down (a request that never runs the page, such as a crawler's).
+    allowed_hosts : list
+        Host names (or addresses) visitors may use in the address bar besides localhost and
+        127.0.0.1; any other ``Host`` header is refused (403), which defeats DNS rebinding.
     """
 
     pool_size: int = 1
@@ -44,9 +57,20 @@ class ServerSettings:
     cull_idle_timeout: int = 1200
     cull_interval: int = 60
     cull_connected: bool = True
+    max_kernels: int = 0
+    leave_grace: int = 10
+    connect_timeout: int = 120
+    allowed_hosts: tuple[str, ...] = ()
 
     def pool_for(self, slug: str) -> int:
         return (self.pool_sizes or {}).get(slug, self.pool_size)
+
+    def visitor_cap(self, pooled: int) -> int:
+        """Visitor kernels allowed at once: ``max_kernels`` less the *pooled* preheated ones.
+
+        Never below 1, so a cap smaller than the pools still lets one visitor in.
+        """
+        return max(1, (self.max_kernels or kernels_for_memory()) - pooled)
 
     def with_overrides(self, **values: Any) -> ServerSettings:
         """A copy with the given settings changed (``None`` values are ignored).
@@ -70,7 +94,30 @@ LIMITS: dict[str, tuple[int, int]] = {
     "execution_timeout": (1, 3600),
     "cull_idle_timeout": (10, 7 * 24 * 3600),
     "cull_interval": (1, 3600),
+    "max_kernels": (0, 1000),
+    "leave_grace": (1, 3600),
+    "connect_timeout": (10, 3600),
 }
+
+#: Memory one case kernel holds once its notebook has run (measured: about 170 MB; rounded up).
+KERNEL_MB = 200
+#: Share of the machine's memory the case kernels may use (the rest: the OS, the server, others).
+MEMORY_SHARE = 0.5
+
+
+def kernels_for_memory(total_bytes: int | None = None) -> int:
+    """How many case kernels fit in half this machine's memory (at least 2).
+
+    Examples
+    --------
+    >>> kernels_for_memory(8 * 1024**3)
+    20
+    """
+    if total_bytes is None:
+        import psutil
+
+        total_bytes = psutil.virtual_memory().total
+    return max(2, int(total_bytes * MEMORY_SHARE / (KERNEL_MB * 1024**2)))
 
 
 def check(settings: ServerSettings, source: str) -> ServerSettings:
@@ -88,6 +135,9 @@ def check(settings: ServerSettings, source: str) -> ServerSettings:
             raise CaseSettingsError(
                 f"{source}: pool_sizes['{slug}']={size!r} must be a whole number from {lo} to {hi}."
             )
+    hosts = settings.allowed_hosts
+    if isinstance(hosts, str) or not all(isinstance(h, str) and h.strip() for h in hosts):
+        raise CaseSettingsError(f"{source}: allowed_hosts must be a list of host names.")
     if not isinstance(settings.cull_connected, bool):
         raise CaseSettingsError(f"{source}: cull_connected must be true or false.")
     return settings
@@ -112,4 +162,6 @@ def from_index(raw: dict[str, Any], index: Path) -> ServerSettings:
             f"{index}: unknown server setting(s) {', '.join(unknown)}: "
             f"use {', '.join(sorted(known))}."
         )
+    if isinstance(block.get("allowed_hosts"), list):
+        block = {**block, "allowed_hosts": tuple(block["allowed_hosts"])}
     return check(ServerSettings(**block), str(index))

@@ -7,25 +7,38 @@ Only imported when serving (Voila and Tornado are slow to import). Compared with
   folder-browsing and contents API routes, and renders only the notebooks listed in
   ``cases.yaml`` (anything else under ``/voila/render/`` is a 404, never a redirect);
 * answers malformed template-asset paths (``..``) with 404 instead of Voila's 500;
-* reports at ``/qilab/status`` how many preheated kernels are ready per case (for operators,
-  the benchmark and the tests: counts only, no kernel ids);
+* reports at ``/qilab/status`` how many preheated kernels are ready per case, and how many
+  kernels are live (for operators, the benchmark and the tests: counts only, no kernel ids);
+* admits a visitor only while there is room (:meth:`CasesKernelManager.admit`), otherwise
+  answers with a "busy, try again in a minute" page (503, ``Retry-After``);
+* sets the ``_xsrf`` cookie on a case page, so Voila's shutdown call when the page closes is
+  accepted;
+* refuses any request whose ``Host`` is not one of the configured names (403: DNS rebinding);
+* answers ``/logout`` with a plain page (jupyter_server's own needs a template Voila lacks);
 * opens the browser on the gallery or on the case asked for.
 
 Everything else (no code execution from the page, no tracebacks, time limits, preheated pools,
-culling) is Voila configuration set in :mod:`qilab.cases.server`.
+culling, freeing a visitor's kernel) is Voila configuration set in :mod:`qilab.cases.server`,
+with the kernel manager of :mod:`qilab.cases.kernels` and the websocket of
+:mod:`qilab.cases.websocket`.
 """
 
 from __future__ import annotations
 
+import html
+import ipaddress
 import json
+import re
 import threading
 import webbrowser
 from pathlib import Path
 from typing import Any
 
+from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
+from tornado.log import app_log
 from traitlets import Unicode
 from voila.app import Voila
 from voila.static_file_handler import TemplateStaticFileHandler
@@ -42,16 +55,137 @@ from .vega import BUNDLE_PATH, bundle
 REMOVED_HANDLERS = (TornadoVoilaTreeHandler, VoilaContentsHandler)
 
 
-class ListedCaseHandler(TornadoVoilaHandler):
-    """Voila's notebook renderer, for the notebooks of listed cases only."""
+BUSY_RETRY_S = 60
+BUSY_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Busy: try again in a minute</title>
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<style>body {{ font-family: system-ui, sans-serif; max-width: 40em; margin: 4em auto;
+padding: 0 1em; line-height: 1.5; color: #1A1A1A; }}</style></head>
+<body><main><h1>The case studies are busy</h1>
+<p>Every place on this server is taken by other visitors just now. Please try again in a
+minute: <a href="">reload this page</a>, or go back to <a href="{gallery}">the gallery</a>.</p>
+<p>Places are freed as soon as other visitors close their case studies.</p></main></body></html>
+"""
 
-    listed: frozenset[str] = frozenset()
+LOGGED_OUT_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Signed out</title></head>
+<body><main><h1>Signed out</h1><p>You have left the QI Lab case studies.
+<a href="{gallery}">Back to the gallery</a>.</p></main></body></html>
+"""
+
+
+def host_allowed(host_header: str, allowed: frozenset[str]) -> bool:
+    """Is the ``Host`` header one of *allowed* (or a loopback address)? The port is ignored.
+
+    A DNS-rebinding page reaches the server under the attacker's own host name, so only names
+    the operator chose are accepted; an address typed directly must be loopback or listed.
+
+    Examples
+    --------
+    >>> host_allowed("localhost:8866", frozenset({"localhost"}))
+    True
+    >>> host_allowed("evil.example:8866", frozenset({"localhost"}))
+    False
+    >>> host_allowed("[::1]:8866", frozenset())
+    True
+    """
+    match = re.match(r"^(.*?)(:\d+)?$", host_header.strip().lower())
+    host = match.group(1) if match else ""
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    if host in allowed:
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+ERROR_PAGE = """<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>{code} {reason}</title></head>
+<body><main><h1>{code} {reason}</h1><p><a href="/">The case studies gallery</a></p></main>
+</body></html>
+"""
+
+
+class HostCheck:
+    """Mixed into every handler: refuse (403) a ``Host`` that is not an allowed name.
+
+    It also replaces jupyter_server's ``check_host`` (which accepts only loopback addresses,
+    not a listed LAN address), so both agree, and its error pages, whose template needs static
+    files Voila does not serve (so every error became an error while writing the error).
+    """
+
+    allowed_hosts: frozenset[str] = frozenset()
+
+    def check_host(self) -> bool:
+        ok = host_allowed(self.request.host, self.allowed_hosts)  # type: ignore[attr-defined]
+        if not ok:
+            app_log.warning("Refused a request for Host %r", self.request.host)  # type: ignore[attr-defined]
+        return ok
 
     def prepare(self) -> Any:
+        # A JupyterHandler's own prepare calls check_host (and can then render its 403 page).
+        if not isinstance(self, JupyterHandler) and not self.check_host():
+            raise web.HTTPError(403)
+        return super().prepare()  # type: ignore[misc]
+
+    def write_error(self, status_code: int, **kwargs: Any) -> None:
+        reason = html.escape(self._reason)  # type: ignore[attr-defined]
+        self.set_header("Content-Type", "text/html; charset=utf-8")  # type: ignore[attr-defined]
+        self.finish(ERROR_PAGE.format(code=status_code, reason=reason))  # type: ignore[attr-defined]
+
+
+class ListedCaseHandler(TornadoVoilaHandler):
+    """Voila's notebook renderer, for the notebooks of listed cases only, while there is room."""
+
+    listed: frozenset[str] = frozenset()
+    _admitted = False
+
+    async def prepare(self) -> None:
+        result = super().prepare()  # jupyter_server's: Host check, who the visitor is
+        if result is not None:
+            await result
         path = self.path_args[0] if self.path_args else ""
         if path not in self.listed:
             raise web.HTTPError(404)
-        return super().prepare()
+        admit = getattr(self.kernel_manager, "admit", None)
+        if admit is not None and not admit():
+            counts = self.kernel_manager.counts()
+            self.log.warning("Busy: refused a visitor to %s (%s)", path, counts)
+            self.set_status(503)
+            self.set_header("Retry-After", str(BUSY_RETRY_S))
+            self.set_header("Cache-Control", "no-store")
+            self.set_header("Content-Type", "text/html; charset=utf-8")
+            self.finish(BUSY_PAGE.format(gallery=html.escape(self.base_url)))
+            return
+        self._admitted = admit is not None
+        # Voila's page posts this cookie's value when it closes, asking for its kernel's
+        # shutdown; without the cookie, that request is refused (403 '_xsrf' missing).
+        self.xsrf_token  # noqa: B018 - reading it sets the cookie
+
+    def _release(self) -> None:
+        if self._admitted:
+            self._admitted = False
+            self.kernel_manager.release()
+
+    def on_finish(self) -> None:
+        self._release()
+        super().on_finish()
+
+    def on_connection_close(self) -> None:
+        self._release()
+        super().on_connection_close()
+
+
+class LogoutHandler(JupyterHandler):
+    """``/logout``: forget the visitor's login cookie and say so (never a 500)."""
+
+    @allow_unauthenticated
+    def get(self) -> None:
+        self.identity_provider.clear_login_cookie(self)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(LOGGED_OUT_PAGE.format(gallery=html.escape(self.base_url)))
 
 
 class StrictTemplateStaticHandler(TemplateStaticFileHandler):
@@ -103,7 +237,9 @@ class StatusHandler(JupyterHandler):
     def get(self) -> None:
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-cache")
-        self.finish(json.dumps({"cases": pool_status(self.kernel_manager, self.cases)}))
+        counts = getattr(self.kernel_manager, "counts", dict)()
+        status = {"cases": pool_status(self.kernel_manager, self.cases), "kernels": counts}
+        self.finish(json.dumps(status))
 
 
 class VegaHandler(JupyterHandler):
@@ -121,6 +257,10 @@ class CasesVoila(Voila):
     name = "qilab-cases"
     open_path = Unicode("", config=True, help="Page to open in the browser, e.g. a case.")
 
+    def _host_checked(self, handler: type) -> type:
+        hosts = frozenset(self.tornado_settings.get("local_hostnames", ["localhost"]))
+        return type(handler.__name__, (HostCheck, handler), {"allowed_hosts": hosts})
+
     def init_handlers(self) -> list:
         cases = load_cases(Path(self.root_dir))
         bundle()  # build the shared Vega bundle now, not on the first visitor's page load
@@ -136,19 +276,30 @@ class CasesVoila(Voila):
         page = gallery_html(
             cases,
             lambda case: url_path_join(self.base_url, render_path(case)),
-            footer="Close a case's tab when you finish: its kernel is then freed for others.",
+            footer=(
+                "Close a case's tab when you finish: the computer running it is freed for "
+                "others within seconds."
+            ),
             prefetch=[
                 url_path_join(self.base_url, BUNDLE_PATH),
                 url_path_join(self.base_url, "voila/static/voila.js"),
             ],
         )
+        start_watching = getattr(self.kernel_manager, "start_watching", None)
+        if start_watching is not None:
+            start_watching()
         return [
-            (url_path_join(self.server_url, r"/?"), GalleryHandler, {"page": page}),
-            (url_path_join(self.server_url, r"/qilab/status"), StatusHandler, {"cases": cases}),
-            (url_path_join(self.server_url, BUNDLE_PATH), VegaHandler),
-            *handlers,
+            (h[0], self._host_checked(h[1]), *h[2:])
+            for h in [
+                (url_path_join(self.server_url, r"/?"), GalleryHandler, {"page": page}),
+                (url_path_join(self.server_url, r"/qilab/status"), StatusHandler, {"cases": cases}),
+                (url_path_join(self.server_url, BUNDLE_PATH), VegaHandler),
+                *handlers,
+            ]
         ]
 
     def launch_browser(self) -> None:
         url = url_path_join(self.connection_url, self.open_path)
+        if self.token:
+            url += f"?token={self.token}"
         threading.Thread(target=webbrowser.open, args=(url,), daemon=True).start()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
 from qilab.errors import QilabError
 
+TOKEN_ENV = "QILAB_CASES_TOKEN"
 HELP = "case studies of improvement work: a Voila gallery, or static pages (`cases build`)"
 
 DESCRIPTION = """\
@@ -15,6 +17,18 @@ Serve the QI Lab case studies (curriculum/cases/) as apps with standalone Voila:
 page, then each case with its charts and controls and no code. Nothing is fetched from the
 internet, visitors cannot run code, and kernels are preheated so a case opens quickly
 (server settings: the `server:` block of curriculum/cases/cases.yaml). Stop with Ctrl-C.
+
+Each visitor's page gets its own kernel (about 170 MB), shut down a few seconds after the page
+closes. At most --max-kernels kernels run at once (default: sized from this computer's memory);
+beyond that a visitor sees "busy, try again in a minute", never a half-drawn page.
+
+Serving beyond this computer (--ip 0.0.0.0): anyone who can reach the address can open the
+cases and start kernels on this computer (within the cap). Visitors cannot run code or read
+files, but use this only on a network you trust (an NHS trust's network for a board meeting),
+give visitors the address by the name they will type (--allow-host NAME: any other name is
+refused, which defeats DNS rebinding), and require an access token (--token, or the
+QILAB_CASES_TOKEN environment variable): visitors open the address once with ?token=TOKEN.
+Traffic is plain HTTP, not encrypted.
 
 `qilab cases build` writes every case as a static HTML page, with a gallery, for academies
 that cannot run a server.
@@ -27,6 +41,8 @@ examples:
   qilab cases --list                   the cases, with level, theme and module
   qilab cases --port 0 --no-browser    any free port; print the address instead
   qilab cases --pool-size 2            keep two preheated kernels per case
+  qilab cases --ip 0.0.0.0 --allow-host boardroom.trust.nhs.uk --token "$(openssl rand -hex 16)"
+                                       a board meeting over the trust network
   qilab cases build --out site/        static pages in site/ (index.html is the gallery)
 """
 
@@ -60,6 +76,25 @@ def register(sub: argparse._SubParsersAction) -> None:
         type=int,
         metavar="N",
         help="preheated kernels per case (default: server.pool_size in cases.yaml; 0 = off)",
+    )
+    parser.add_argument(
+        "--max-kernels",
+        type=int,
+        metavar="N",
+        help="live kernels allowed at once, preheated ones included (default: server.max_kernels"
+        " in cases.yaml; 0 = sized from this computer's memory)",
+    )
+    parser.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name (or address) visitors may type, besides localhost; repeat for more",
+    )
+    parser.add_argument(
+        "--token",
+        default=None,
+        help=f"visitors need this access token (default: ${TOKEN_ENV}, else none)",
     )
     parser.add_argument(
         "--folder",
@@ -111,7 +146,9 @@ def run(args: argparse.Namespace) -> int:
     if args.out is not None or args.jobs is not None:
         raise QilabError("--out and --jobs belong to `qilab cases build`: add `build`.")
     from qilab.cases import cases_launch, serve
+    from qilab.cases.server import ALL_INTERFACES
 
+    token = args.token if args.token is not None else os.environ.get(TOKEN_ENV, "")
     launch = cases_launch(
         args.case,
         folder=args.folder,
@@ -119,7 +156,18 @@ def run(args: argparse.Namespace) -> int:
         ip=args.ip,
         open_browser=not args.no_browser,
         pool_size=args.pool_size,
+        max_kernels=args.max_kernels,
+        hosts=args.allow_host,
+        token=token,
     )
+    if args.ip in ALL_INTERFACES:
+        print(
+            f"QI Lab: WARNING: --ip {args.ip} serves the case studies to every computer that can"
+            " reach this one, over plain HTTP. Use it only on a trusted network, add"
+            " --allow-host NAME for the name visitors type, and"
+            + (" give visitors the token." if token else f" set --token (or ${TOKEN_ENV})."),
+            file=sys.stderr,
+        )
     print(f"QI Lab: serving the case studies at {launch.url} (Ctrl-C to stop)", file=sys.stderr)
     serve(launch)
     return 0

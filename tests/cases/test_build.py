@@ -52,6 +52,18 @@ def test_pages_reference_nothing_outside_this_machine(built_site, case):
     )
 
 
+def test_pages_share_one_vega_bundle_file_instead_of_inlining_it(built_site):
+    from qilab.cases.export import BUNDLE_FILE
+
+    shared = built_site.out / BUNDLE_FILE
+    assert shared.read_text() == bundle()
+    for case in CASES:
+        page = built_site.pages[case.slug].read_text()
+        assert re.search(rf'<script[^>]*src="{BUNDLE_FILE}"', page), "the page loads the bundle"
+        assert len(page.encode()) < len(bundle().encode()) / 2, "the bundle is not inlined"
+        assert bundle()[:2000] not in page
+
+
 def test_gallery_links_every_page(built_site):
     index = built_site.index.read_text()
     for case in CASES:

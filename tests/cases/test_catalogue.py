@@ -166,6 +166,26 @@ def test_server_settings_come_from_the_index_and_reject_what_would_exhaust_the_m
         per_case.with_overrides(pool_size=99)
 
 
+def test_the_kernel_cap_is_sized_from_memory_unless_set_and_leaves_room_for_the_pools():
+    import psutil
+
+    from qilab.cases.settings import KERNEL_MB, kernels_for_memory
+
+    assert kernels_for_memory(4 * 1024**3) == 10  # half of 4 GB, 200 MB a kernel
+    assert kernels_for_memory(100 * 1024**2) == 2  # never below two
+    machine = kernels_for_memory()
+    assert machine * KERNEL_MB * 1024**2 <= psutil.virtual_memory().total
+    assert ServerSettings().visitor_cap(pooled=6) == machine - 6 or machine - 6 < 1
+    assert ServerSettings(max_kernels=10).visitor_cap(pooled=6) == 4
+    assert ServerSettings(max_kernels=3).visitor_cap(pooled=6) == 1  # one visitor still fits
+    with pytest.raises(CaseSettingsError, match="max_kernels"):
+        from_index({"server": {"max_kernels": -1}}, Path("cases.yaml"))
+    with pytest.raises(CaseSettingsError, match="allowed_hosts"):
+        from_index({"server": {"allowed_hosts": "evil.example"}}, Path("cases.yaml"))
+    hosts = from_index({"server": {"allowed_hosts": ["a.example"]}}, Path("cases.yaml"))
+    assert hosts.allowed_hosts == ("a.example",)
+
+
 def test_voila_is_configured_locked_down_with_limits_and_preheated_pools():
     settings = ServerSettings(pool_size=2, pool_sizes={CASES[0].slug: 0}, execution_timeout=42)
     cfg = voila_config(
@@ -192,6 +212,14 @@ def test_voila_is_configured_locked_down_with_limits_and_preheated_pools():
         open_browser=False,
     )
     assert none["VoilaConfiguration"]["preheat_kernel"] is False
+    # Only listed notebooks get a pool; Host checked; kernel errors kept from visitors.
+    assert pools["default"]["pool_size"] == 0
+    assert len(cfg["VoilaKernelManager"]["preheat_denylist"]) == 1
+    assert cfg["Voila"]["tornado_settings"]["allow_remote_access"] is False
+    assert "localhost" in cfg["Voila"]["tornado_settings"]["local_hostnames"]
+    assert cfg["Voila"]["kernel_websocket_connection_class"].endswith("VisitorSafeConnection")
+    assert voila["multi_kernel_manager_class"].endswith("CasesKernelManager")
+    assert cfg["VoilaKernelManager"]["fill_delay"] >= 5, "refill waits for the visitor's page"
 
 
 def test_launch_checks_the_port_and_the_case_before_starting_anything():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 import pytest
 
@@ -101,3 +103,146 @@ def test_every_chart_is_a_valid_vega_lite_spec_with_a_description(build, value):
     spec = chart.to_dict()  # validates against the Vega-Lite schema
     assert spec.get("width") or spec.get("spec", {}).get("width")
     assert "synthetic" in text.lower() and len(text) > 80
+
+
+def tooltips(node: object) -> list:
+    """Every tooltip entry in a Vega-Lite spec (dicts with a field; strings are bare fields)."""
+    found = []
+    if isinstance(node, dict):
+        for key, value in node.items():
+            if key == "tooltip" and value is not None:
+                found += value if isinstance(value, list) else [value]
+            else:
+                found += tooltips(value)
+    elif isinstance(node, list):
+        for item in node:
+            found += tooltips(item)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("build", "value"),
+    [(b, v[0]) for b, v in BUILDERS],
+    ids=lambda x: getattr(x, "__name__", str(x)),
+)
+def test_chart_tooltips_show_human_titles_never_raw_column_names(build, value):
+    chart, _ = build() if value is None else build(value)
+    for entry in tooltips(chart.to_dict()):
+        if entry is True or (isinstance(entry, dict) and "field" not in entry):
+            continue
+        assert isinstance(entry, dict) and entry.get("title"), f"untitled tooltip: {entry}"
+        assert "_" not in entry["title"] and entry["title"] not in {"x", "value"}, entry
+
+
+@pytest.mark.parametrize("practice", gp_access.practices())
+def test_gp_access_demand_and_capacity_caption_agrees_with_the_data(practice):
+    import re
+
+    import pandas as pd
+
+    data = gp_access.access()
+    rows = data[data["practice"] == practice]
+    joined = gp_access.WAVE_START[str(rows["wave"].iloc[0])]
+    gaps = rows["requests"] - rows["appointments_offered"]
+    periods = [
+        gaps[rows["week_commencing"] < joined].mean(),
+        gaps[rows["week_commencing"] >= joined + pd.Timedelta(weeks=12)].mean(),
+    ]
+    _, text = gp_access.demand_capacity_chart(practice)
+    claims = re.findall(
+        r"(requests exceeded appointments|appointments offered exceeded requests|"
+        r"requests and appointments were level)(?: by (\d+))?",
+        text,
+    )
+    assert len(claims) == 2, text
+    for gap, (claim, number) in zip(periods, claims, strict=True):
+        if round(abs(gap)) == 0:
+            assert claim == "requests and appointments were level", (gap, text)
+            continue
+        expected = "requests exceeded" if gap > 0 else "appointments offered exceeded"
+        assert claim.startswith(expected), (gap, text)
+        assert int(number) == round(abs(gap)) > 0, (gap, text)
+    assert not re.search(r"by -?0 a week", text) and "by -" not in text
+
+
+def test_cardiac_aim_is_one_figure_in_caption_and_description():
+    import re
+
+    for choice in cardiac.choices():
+        _, text = cardiac.arrest_chart(choice)
+        aim = round(cardiac.yearly_rates(choice)["before"] / 2, 2)
+        quoted = re.search(r"halving the baseline \((\d+(?:\.\d+)?)\)", text).group(1)
+        target = re.search(r"The target is (\d+(?:\.\d+)?)", text).group(1)
+        assert float(quoted) == float(target) == aim, (choice, quoted, target)
+
+
+def test_pincer_says_which_figure_its_data_is_calibrated_to_and_cites_the_evaluation():
+    import json
+
+    from qilab.cases import load_cases
+
+    case = next(c for c in load_cases() if c.slug == "pincer-prescribing-safety")
+    nb = json.loads(case.notebook.read_text())
+    text = " ".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    text = " ".join(text.split())
+    assert "calibrated to" in text and "24 %" in text
+    assert "16.7 %" in text and "15.3 %" in text and "e1004133" in text
+    assert "calendar time" in text, "why the evaluation's figure is smaller"
+    assert round(pincer.headline()["relative_fall"]) == 24, "the data match the stated headline"
+
+
+def y_scale_and_labels(spec: dict) -> tuple[dict, list[float]]:
+    """The y scale of a layered chart's data layers, and the pixel rows of its text labels."""
+    scale, rows = {}, []
+    for layer in spec["layer"]:
+        mark = layer["mark"] if isinstance(layer["mark"], dict) else {"type": layer["mark"]}
+        y = layer.get("encoding", {}).get("y", {})
+        if mark["type"] == "text":
+            data = layer.get("data", {})
+            values = data.get("values") or spec.get("datasets", {}).get(data.get("name"), [])
+            rows += [v["label_y"] for v in values if "label_y" in v] or [y.get("value")]
+        elif isinstance(y.get("scale"), dict) and "domainMax" in y["scale"]:
+            scale = y["scale"]
+        elif isinstance(y.get("scale"), dict) and "domain" in y["scale"]:
+            scale = {"domainMin": y["scale"]["domain"][0], "domainMax": y["scale"]["domain"][1]}
+    return scale, rows
+
+
+@pytest.mark.parametrize(
+    ("build", "value", "high"),
+    [
+        (winter.beds_chart, None, lambda: winter.census()["beds_available"].max()),
+        (
+            gp_access.wait_chart,
+            "Castle Street Medical Centre",
+            lambda: gp_access._practice("Castle Street Medical Centre")[0][gp_access.MEASURE].max(),
+        ),
+        (cardiac.arrest_chart, cardiac.POOLED, None),
+    ],
+    ids=["winter-beds", "gp-access-wait", "cardiac-arrests"],
+)
+def test_chart_labels_sit_above_the_data_on_rows_of_their_own(build, value, high):
+    chart, _ = build() if value is None else build(value)
+    spec = chart.to_dict()
+    scale, rows = y_scale_and_labels(spec)
+    assert rows and scale, "a labelled chart with room kept above its data"
+    top, bottom = scale["domainMax"], scale.get("domainMin", 0)
+    height = spec.get("height", 300)
+    if high is None:  # a control chart: its highest line is the upper limit
+        rows_ = [r for data in spec["datasets"].values() for r in data]
+        peak = max(max(r.get("ucl") or 0, r.get("y") or 0) for r in rows_)
+        assert peak > 1, "found the chart's data"
+    else:
+        peak = float(high())
+    free_px = (top - peak) / (top - bottom) * height
+    assert free_px >= max(rows) + 14, (free_px, rows)  # the lowest label row clears the data
+    if len(rows) > 1 and build is winter.beds_chart:
+        assert len(set(rows)) == len(rows), "each event label has its own row"
+
+
+def test_gp_access_wait_chart_with_cycles_keeps_the_joining_label():
+    chart, _ = gp_access.wait_chart("Millbrook Surgery", with_cycles=True)
+    spec = json.dumps(chart.to_dict())
+    assert "Joins the collaborative" in spec
+    for n in gp_access.cycles().query("practice == 'Millbrook Surgery'")["cycle"]:
+        assert f"PDSA {n}" in spec

@@ -352,17 +352,26 @@ def test_a_runaway_cell_is_stopped_at_the_time_limit(troubled_server):
     assert "Timeout waiting for execute reply (3s)" in troubled_server.output()
 
 
-def test_idle_kernels_are_culled(troubled_server):
+def test_idle_kernels_are_culled_even_with_their_page_open(troubled_server):
+    """A forgotten tab: the page stays connected, the kernel idles, the culler frees it."""
     kernel_id = kernel_id_of(troubled_server, "broken-case")
     url = f"{troubled_server.base}/api/kernels/{kernel_id}"
     with urllib.request.urlopen(url, timeout=30) as response:
         assert json.load(response)["id"] == kernel_id
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=30).close()
-        except urllib.error.HTTPError as err:
-            assert err.code == 404
-            return
-        time.sleep(1)
+    port = troubled_server.base.rsplit(":", 1)[1]
+    ws = websocket.create_connection(
+        f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels?session_id={uuid.uuid4().hex}",
+        timeout=30,
+    )
+    try:
+        deadline = time.monotonic() + 90
+        while time.monotonic() < deadline:
+            try:
+                urllib.request.urlopen(url, timeout=30).close()
+            except urllib.error.HTTPError as err:
+                assert err.code == 404
+                return
+            time.sleep(1)
+    finally:
+        ws.close()
     raise AssertionError("an idle kernel was still running 90 s after a 10 s idle timeout")

@@ -5,3 +5,104 @@ test every number a case quotes).
 Every function returns an Altair chart and a sentence describing it (for screen readers), or a
 small table; all data are the synthetic data sets of :mod:`qilab.datasets` or seeded models.
 """
+
+from __future__ import annotations
+
+from typing import Any
+
+#: Tooltip titles that are qilab.measure's own column names, mapped to the axis they show.
+_RAW_TITLES = {"x": "x", "value": "y"}
+
+
+def spc_chart(res: Any, **kwargs: Any) -> Any:
+    """``res.chart(**kwargs)`` for a ``qic`` result, with tooltips titled as the axes are.
+
+    ``qilab.measure`` titles a point's tooltip with its internal column names (``x``,
+    ``value``); a board member hovering a point should read "Month" and "Arrests per 1,000
+    admissions" instead.
+    """
+    import altair as alt
+
+    spec = res.chart(**kwargs).to_dict()
+    axes: dict[str, str] = {}
+
+    def find_axes(node: Any) -> None:
+        if isinstance(node, dict):
+            enc = node.get("encoding")
+            if isinstance(enc, dict):
+                for channel in ("x", "y"):
+                    title = (enc.get(channel) or {}).get("title")
+                    if isinstance(title, str) and title and channel not in axes:
+                        axes[channel] = title
+            for value in node.values():
+                find_axes(value)
+        elif isinstance(node, list):
+            for item in node:
+                find_axes(item)
+
+    def retitle(node: Any) -> None:
+        if isinstance(node, dict):
+            tips = node.get("tooltip")
+            for tip in tips if isinstance(tips, list) else [tips]:
+                if isinstance(tip, dict) and tip.get("title") in _RAW_TITLES:
+                    tip["title"] = axes.get(_RAW_TITLES[tip["title"]], tip["title"])
+            for value in node.values():
+                retitle(value)
+        elif isinstance(node, list):
+            for item in node:
+                retitle(item)
+
+    find_axes(spec)
+    retitle(spec)
+    _make_room_for_labels(spec, res, kwargs.get("height"))
+    return alt.Chart.from_dict(spec) if "mark" in spec else alt.LayerChart.from_dict(spec)
+
+
+#: qilab.measure writes rule labels in up to three rows, 16 px apart, from the top of the plot.
+LABEL_ROWS_PX = {0: 0, 1: 26, 2: 42, 3: 58}
+
+
+def label_row_y(row: int) -> int:
+    """Pixels from the top of the plot to the top of label row *row* (as qilab.measure)."""
+    return 2 + 16 * row
+
+
+def label_headroom(low: float, high: float, rows: int, height: int) -> float:
+    """The y value to end the axis at so *rows* label rows sit above every point and line.
+
+    >>> round(label_headroom(0, 100, 2, 300), 1)   # 42 px of 300 kept for two label rows
+    116.3
+    """
+    need = LABEL_ROWS_PX[min(rows, 3)]
+    share = need / height
+    return high + (high - low) * share / (1 - share)
+
+
+def _make_room_for_labels(spec: dict[str, Any], res: Any, height: int | None) -> None:
+    """Extend the y axis of a qic chart so its rule labels never overprint the data."""
+    import numpy as np
+
+    layers = spec.get("layer", [])
+    texts = [
+        layer
+        for layer in layers
+        if isinstance(layer.get("mark"), dict) and layer["mark"].get("type") == "text"
+    ]
+    rows = 0
+    for layer in texts:
+        data = layer.get("data") or {}
+        values = data.get("values") or spec.get("datasets", {}).get(data.get("name"), [])
+        rows = max(rows, len({v.get("label_y") for v in values}))
+    if not rows:
+        return
+    columns = [c for c in ("y", "cl", "ucl", "lcl", "target") if c in res.data]
+    numbers = res.data[columns].to_numpy(dtype=float)
+    low, high = float(np.nanmin(numbers)), float(np.nanmax(numbers))
+    top = label_headroom(low, high, rows, int(height or spec.get("height") or 300))
+    for layer in layers:
+        y = (layer.get("encoding") or {}).get("y")
+        if isinstance(y, dict) and y.get("field") != "label_y" and y.get("scale", {}) is not None:
+            scale = y.setdefault("scale", {})
+            scale.update({"domainMax": top, "nice": False})
+            if 0 <= low < high - low:  # near zero: start at zero, as the unextended axis did
+                scale["domainMin"] = 0

@@ -19,6 +19,8 @@ from qilab.errors import QilabError
 from qilab.measure import qic
 from qilab.theme import COLOURS
 
+from . import spc_chart
+
 #: Working day modelled, in minutes after 08:00 (08:00 to 18:00).
 DAY_MINUTES = 600
 #: Samples a day (illustrative: a busy ward block's routine bloods).
@@ -177,4 +179,4 @@ def trust_a_chart() -> tuple[alt.LayerChart, str]:
         f"(the gap between the two periods is not shown). The median falls from {before:.2f} to "
         f"{after:.2f} hours. " + res.describe()
     )
-    return res.chart(width=WIDTH, height=280), text
+    return spc_chart(res, width=WIDTH, height=280), text

@@ -15,6 +15,8 @@ import pandas as pd
 from qilab import datasets
 from qilab.measure import qic
 
+from . import spc_chart
+
 WIDTH = 640
 START = pd.Timestamp("2015-04-01")
 POOLED = "All four hospitals"
@@ -62,7 +64,8 @@ def arrest_chart(choice: str) -> tuple[alt.LayerChart, str]:
     """U chart of arrests per 1,000 admissions, limits from the baseline year, aim line at half."""
     rows = _rows(choice)
     rates = yearly_rates(choice)
-    aim = rates["before"] / 2
+    # Rounded once, so the caption, the chart's tooltip and its description give one figure.
+    aim = round(rates["before"] / 2, 2)
     res = qic(
         rows["cardiac_arrests"],
         n=rows["adult_admissions"],
@@ -81,7 +84,8 @@ def arrest_chart(choice: str) -> tuple[alt.LayerChart, str]:
         f"{rates['fall']:.0f} %. The green dotted line is the AIM of halving the baseline "
         f"({aim:.2f}); the aim was not reached. " + res.describe()
     )
-    return res.chart(annotations={START: "Collaborative starts"}, width=WIDTH, height=280), text
+    chart = spc_chart(res, annotations={START: "Collaborative starts"}, width=WIDTH, height=280)
+    return chart, text
 
 
 def hospital_table() -> pd.DataFrame:

@@ -14,6 +14,8 @@ from qilab import datasets
 from qilab.measure import qic
 from qilab.theme import COLOURS
 
+from . import spc_chart
+
 WIDTH = 640
 MEASURE = "third_next_available_days"
 WAVE_START = {"Wave 1": pd.Timestamp("2024-06-24"), "Wave 2": pd.Timestamp("2024-09-30")}
@@ -48,7 +50,9 @@ def wait_chart(practice: str, with_cycles: bool = False) -> tuple[alt.LayerChart
         log = log[log["practice"] == practice]
         for _, cycle in log.iterrows():
             week = cycle["start_date"] - pd.Timedelta(days=cycle["start_date"].weekday())
-            notes[week] = f"PDSA {cycle['cycle']}"
+            label = f"PDSA {cycle['cycle']}"
+            # A cycle starting the week the practice joins shares that week's label.
+            notes[week] = f"{notes[week]}, {label}" if week in notes else label
     res = qic(
         rows[MEASURE],
         x=rows["week_commencing"],
@@ -58,7 +62,7 @@ def wait_chart(practice: str, with_cycles: bool = False) -> tuple[alt.LayerChart
         ylab="Days (Monday 08:00)",
         xlab="Week commencing",
     )
-    chart = res.chart(annotations=notes, width=WIDTH, height=300)
+    chart = spc_chart(res, annotations=notes, width=WIDTH, height=300)
     first = rows[MEASURE].iloc[:baseline].median()
     last = rows[MEASURE].iloc[-12:].median()
     text = (
@@ -96,7 +100,11 @@ def demand_capacity_chart(practice: str) -> tuple[alt.LayerChart, str]:
                 ),
                 legend=alt.Legend(orient="top", labelLimit=0),
             ),
-            tooltip=["week_commencing:T", "series:N", "per_week:Q"],
+            tooltip=[
+                alt.Tooltip("week_commencing:T", title="Week commencing", format="%d %b %Y"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("per_week:Q", title="Per week"),
+            ],
         )
     )
     start = (
@@ -111,19 +119,41 @@ def demand_capacity_chart(practice: str) -> tuple[alt.LayerChart, str]:
     gap = (before["requests"] - before["appointments_offered"]).mean()
     after = rows[rows["week_commencing"] >= joined + pd.Timedelta(weeks=12)]
     gap_after = (after["requests"] - after["appointments_offered"]).mean()
-    later = (
-        f"appointments offered exceeded requests by {-gap_after:.0f} a week on average, "
-        "working the backlog down"
-        if gap_after < 0
-        else f"requests still exceeded appointments by {gap_after:.0f} a week on average"
-    )
     text = (
         f"Weekly routine GP requests and appointments offered at {practice} (synthetic). Before "
-        f"joining, requests exceeded appointments by {gap:.0f} a week on average, so the queue "
-        f"of booked appointments, and the wait, grew. From twelve weeks after joining, "
-        f"{later}."
+        f"joining, {gap_sentence(gap, backlog=True)}. From twelve weeks after joining, "
+        f"{gap_sentence(gap_after, backlog=False)}."
     )
     return chart, text
+
+
+def gap_sentence(gap: float, *, backlog: bool) -> str:
+    """What a mean weekly gap (requests minus appointments) did to the queue, in words.
+
+    Under one a week either way the two are called level: "by 0 a week … so the queue grew"
+    would contradict itself. (Only the queue is claimed: demand above capacity adds to it each
+    week; what the wait did is the wait chart's to say.)
+
+    Examples
+    --------
+    >>> gap_sentence(4.2, backlog=False)
+    'requests exceeded appointments by 4 a week on average, so the queue grew'
+    >>> gap_sentence(-0.4, backlog=False)[:40]
+    'requests and appointments were level (wi'
+    """
+    size = round(abs(gap))
+    if size == 0:
+        return (
+            "requests and appointments were level (within one a week on average), so the queue "
+            "held steady"
+        )
+    if gap > 0:
+        queue = "the queue of booked appointments" if backlog else "the queue"
+        return f"requests exceeded appointments by {size} a week on average, so {queue} grew"
+    return (
+        f"appointments offered exceeded requests by {size} a week on average, working the "
+        "backlog down"
+    )
 
 
 def pdsa_table() -> pd.DataFrame:

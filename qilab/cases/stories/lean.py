@@ -15,6 +15,8 @@ from qilab import datasets
 from qilab.measure import qic
 from qilab.theme import COLOURS
 
+from . import spc_chart
+
 WIDTH = 640
 DEFINITIONS = (
     "Sum of the five mean lead times",
@@ -98,7 +100,12 @@ def distribution_chart() -> tuple[alt.Chart, str]:
                 ),
                 legend=alt.Legend(orient="top"),
             ),
-            tooltip=["trust:N", "pathway:N", "period:N", "lead_time_hours:Q"],
+            tooltip=[
+                alt.Tooltip("trust:N", title="Trust"),
+                alt.Tooltip("pathway:N", title="Pathway"),
+                alt.Tooltip("period:N", title="Period"),
+                alt.Tooltip("lead_time_hours:Q", title="Lead time (hours)", format=".1f"),
+            ],
         )
         .properties(width=WIDTH - 120, height=46, title="Every episode, before and after redesign")
     )
@@ -125,7 +132,7 @@ def trust_chart(trust: str) -> tuple[alt.LayerChart, str]:
         xlab="Episode (1–60 baseline, 61–120 after redesign)",
     )
     text = f"Synthetic episodes of {trust}'s pathway ({pathway}). " + res.describe()
-    return res.chart(width=WIDTH, height=280), text
+    return spc_chart(res, width=WIDTH, height=280), text
 
 
 def collective_chart(definition: str) -> tuple[alt.LayerChart, str]:
@@ -154,7 +161,11 @@ def collective_chart(definition: str) -> tuple[alt.LayerChart, str]:
                 ),
                 legend=alt.Legend(orient="top"),
             ),
-            tooltip=["trust:N", "period:N", alt.Tooltip("lead_time_hours:Q", format=".1f")],
+            tooltip=[
+                alt.Tooltip("trust:N", title="Trust"),
+                alt.Tooltip("period:N", title="Period"),
+                alt.Tooltip("lead_time_hours:Q", title="Lead time (hours)", format=".1f"),
+            ],
         )
         .properties(
             title=f"'Collective' fall: {fall:.0f} % ({definition.lower()})",

@@ -5,7 +5,9 @@ calibrated on the headline in *A guide to making the case for improvement* (The 
 Foundation, 2023): a two-year collaborative of 12 CCGs and 370 practices in the East Midlands
 led to an approximately 24 % reduction in the proportion of patients exposed to at least one
 type of hazardous prescribing. The baseline level, the spread between practices and the time
-course are illustrative.
+course are illustrative. The peer-reviewed evaluation (Rodgers et al., PLOS Medicine 2022;
+19(11):e1004133) reports a smaller, calendar-time-adjusted effect (16.7 % at 6 months, 15.3 %
+at 12); the case notebook says so and why it keeps the guide's headline.
 """
 
 from __future__ import annotations
@@ -17,6 +19,8 @@ import pandas as pd
 from qilab import datasets
 from qilab.measure import qic
 from qilab.theme import COLOURS
+
+from . import spc_chart
 
 WIDTH = 640
 START = pd.Timestamp("2016-04-01")
@@ -76,7 +80,8 @@ def pooled_chart() -> tuple[alt.LayerChart, str]:
         f"{h['relative_fall']:.0f} % (an absolute fall of {h['absolute_fall']:.2f} percentage "
         "points). " + res.describe()
     )
-    return res.chart(annotations={START: "Collaborative starts"}, width=WIDTH, height=280), text
+    chart = spc_chart(res, annotations={START: "Collaborative starts"}, width=WIDTH, height=280)
+    return chart, text
 
 
 def practice_chart(practice: str) -> tuple[alt.LayerChart, str]:
@@ -100,7 +105,8 @@ def practice_chart(practice: str) -> tuple[alt.LayerChart, str]:
         f"{practice} in {ccg} (synthetic): {before:.1f} % exposed in the baseline months, "
         f"{after:.1f} % in the last six ({change:.0f} % relative fall). " + res.describe()
     )
-    return res.chart(annotations={START: "Collaborative starts"}, width=WIDTH, height=260), text
+    chart = spc_chart(res, annotations={START: "Collaborative starts"}, width=WIDTH, height=260)
+    return chart, text
 
 
 def funnel_frame(months: int = 6) -> pd.DataFrame:
@@ -171,7 +177,7 @@ def funnel_chart() -> tuple[alt.LayerChart, str]:
                 legend=alt.Legend(orient="top"),
             ),
             tooltip=[
-                "practice:N",
+                alt.Tooltip("practice:N", title="Practice"),
                 alt.Tooltip("pct:Q", title="% exposed", format=".2f"),
                 alt.Tooltip("patients_at_risk:Q", title="At risk"),
             ],

@@ -16,7 +16,10 @@ from qilab import datasets
 from qilab.measure import qic
 from qilab.theme import COLOURS
 
+from . import label_headroom, label_row_y, spc_chart
+
 WIDTH = 640
+HEIGHT = 300
 D2A_START = pd.Timestamp("2025-01-20")
 EVENTS = {
     pd.Timestamp("2024-12-09"): "24 escalation beds open",
@@ -56,12 +59,23 @@ def beds_chart() -> tuple[alt.LayerChart, str]:
     long["series"] = long["series"].map(
         {"beds_available": "Beds open", "beds_occupied": "Beds occupied (08:00)"}
     )
+    low = float(long["value"].min()) // 20 * 20
+    high = float(long["value"].max())
     lines = (
         alt.Chart(long)
         .mark_line(interpolate="step-after")
         .encode(
             x=alt.X("date:T", title="Date"),
-            y=alt.Y("value:Q", title="General and acute beds", scale=alt.Scale(zero=False)),
+            y=alt.Y(
+                "value:Q",
+                title="General and acute beds",
+                # Room above the lines for the event labels, one row each.
+                scale=alt.Scale(
+                    zero=False,
+                    nice=False,
+                    domain=[low, label_headroom(low, high, len(EVENTS), HEIGHT)],
+                ),
+            ),
             color=alt.Color(
                 "series:N",
                 title=None,
@@ -71,22 +85,31 @@ def beds_chart() -> tuple[alt.LayerChart, str]:
                 ),
                 legend=alt.Legend(orient="top", labelLimit=0),
             ),
-            tooltip=["date:T", "series:N", "value:Q"],
+            tooltip=[
+                alt.Tooltip("date:T", title="Date", format="%d %b %Y"),
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("value:Q", title="Beds"),
+            ],
         )
     )
     events = pd.DataFrame({"date": list(EVENTS), "label": list(EVENTS.values())})
     rules = alt.Chart(events).mark_rule(color=COLOURS["annotation"]).encode(x="date:T")
-    # The last label sits left of its rule so it is not cut off at the chart's edge.
-    left = events.iloc[:-1]
-    right = events.iloc[-1:]
+    # One row per label, so neighbours never overprint; the last sits left of its rule so it
+    # is not cut off at the chart's edge.
     labels = [
-        alt.Chart(frame)
-        .mark_text(align=align, dx=dx, color=COLOURS["annotation"], fontSize=12)
-        .encode(x="date:T", y=alt.value(y), text="label:N")
-        for frame, align, dx, y in ((left, "left", 3, 10), (right, "right", -3, 26))
+        alt.Chart(events.iloc[[i]])
+        .mark_text(
+            align="right" if i == len(events) - 1 else "left",
+            dx=-3 if i == len(events) - 1 else 3,
+            baseline="top",
+            color=COLOURS["annotation"],
+            fontSize=12,
+        )
+        .encode(x="date:T", y=alt.value(label_row_y(i)), text="label:N")
+        for i in range(len(events))
     ]
     chart = alt.layer(lines, rules, *labels).properties(
-        title="Beds open and beds occupied, winter 2024–25", width=WIDTH, height=300
+        title="Beds open and beds occupied, winter 2024–25", width=WIDTH, height=HEIGHT
     )
     full_days = int((data["beds_occupied"] == data["beds_available"]).sum())
     text = (
@@ -113,7 +136,7 @@ def measure_chart(measure: str) -> tuple[alt.LayerChart, str]:
         ylab=label,
         xlab="Week commencing",
     )
-    chart = res.chart(annotations={D2A_START: "Discharge to assess"}, width=WIDTH, height=280)
+    chart = spc_chart(res, annotations={D2A_START: "Discharge to assess"}, width=WIDTH, height=280)
     after = data.loc[data["week"] >= D2A_START, column].mean()
     baseline = data.loc[data["week"] < D2A_START, column].mean()
     text = (

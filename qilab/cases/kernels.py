@@ -1,0 +1,174 @@
+"""Kernel bookkeeping for ``qilab cases``: free a visitor's kernel when they leave, cap the rest.
+
+Voila (``VoilaKernelManager``) keeps a pool of preheated kernels per case and hands one to each
+visitor; jupyter_server culls kernels idle for ``cull_idle_timeout``. Three gaps remain, closed
+here in the kernel manager class Voila is configured to build on
+(``VoilaConfiguration.multi_kernel_manager_class``):
+
+* **Leaving.** Voila's page asks for its kernel's shutdown on ``beforeunload``, but a closed
+  laptop lid, a crashed tab or a lost network never says goodbye. So a visitor's kernel is shut
+  down ``leave_grace`` seconds after its page's last websocket closes (a reload reconnects well
+  within that).
+* **Handed out, not yet connected.** Voila protects pooled kernels from the culler, but a kernel
+  just handed to a visitor still carries the idle clock of its time in the pool, so the culler
+  could shut it down before the page connected. Here a kernel that has never had a page
+  connected is never culled; it is shut down only if no page connects within
+  ``connect_timeout`` seconds of its hand-out (or of its last output): a plain ``GET`` that
+  never runs the page's script (a crawler, an attacker) does not hold a kernel for long.
+* **Too many visitors.** :meth:`CasesKernelManager.admit` refuses a new visitor when the visitor
+  kernels (live, or being prepared for a request) would exceed ``max_visitor_kernels``; the
+  handler then shows a "busy" page instead of starting yet another kernel.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
+from tornado.ioloop import PeriodicCallback
+from traitlets import Float, Int
+
+
+class CasesKernelManager(AsyncMappingKernelManager):
+    """jupyter_server's kernel manager, plus leave/connect timers and an admission cap.
+
+    Voila wraps this class with its preheating pool (``self._pools`` then exists); the methods
+    here read the pool to tell pooled kernels (never touched) from visitors' kernels.
+    """
+
+    leave_grace = Float(
+        10.0, config=True, help="Seconds after a page's last connection closes before shutdown."
+    )
+    connect_timeout = Float(
+        120.0, config=True, help="Seconds a visitor's kernel waits for its page to connect."
+    )
+    max_visitor_kernels = Int(
+        8, config=True, help="Visitor kernels (not counting preheated ones) allowed at once."
+    )
+    watch_interval = Float(1.0, config=True, help="Seconds between checks of visitor kernels.")
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._ever_connected: set[str] = set()
+        self._left_at: dict[str, float] = {}
+        self._handed_out_at: dict[str, float] = {}
+        self._pending = 0  # requests admitted whose page is still being prepared
+        self._watcher: PeriodicCallback | None = None
+
+    # -- which kernels are whose --------------------------------------------------------------
+
+    def pooled_kernel_ids(self) -> set[str]:
+        """Kernels waiting in a preheated pool (not yet given to anyone)."""
+        ids = set()
+        for pool in getattr(self, "_pools", {}).values():
+            for item in pool:
+                if item.done() and not item.cancelled() and item.exception() is None:
+                    ids.add(item.result()["kernel_id"])
+        return ids
+
+    def pool_items(self) -> int:
+        """Pool places, ready or still starting."""
+        return sum(len(pool) for pool in getattr(self, "_pools", {}).values())
+
+    def visitor_kernel_ids(self) -> set[str]:
+        """Live kernels that were given to (or started for) a visitor."""
+        return set(self.list_kernel_ids()) - self.pooled_kernel_ids()
+
+    def counts(self) -> dict[str, int]:
+        """Counts for ``/qilab/status``: no kernel ids, which would let a visitor connect."""
+        visitors = self.visitor_kernel_ids()
+        return {
+            "kernels": len(self.list_kernel_ids()),
+            "pooled": len(self.pooled_kernel_ids()),
+            "visitors": len(visitors),
+            "preparing": self._pending,
+            "max_visitors": self.max_visitor_kernels,
+        }
+
+    # -- admission ----------------------------------------------------------------------------
+
+    def admit(self) -> bool:
+        """Reserve room for one more visitor, or say no (the caller shows the busy page).
+
+        A request being prepared counts until it finishes, even once its kernel is live: that
+        over-counts for the seconds a page takes to render, which only errs towards "busy".
+        """
+        if len(self.visitor_kernel_ids()) + self._pending >= self.max_visitor_kernels:
+            return False
+        self._pending += 1
+        return True
+
+    def release(self) -> None:
+        """The admitted request has finished (its kernel, if any, now counts as a visitor's)."""
+        self._pending = max(0, self._pending - 1)
+
+    # -- connections --------------------------------------------------------------------------
+
+    def notify_connect(self, kernel_id: str) -> None:
+        super().notify_connect(kernel_id)
+        self._ever_connected.add(kernel_id)
+        self._left_at.pop(kernel_id, None)
+
+    def notify_disconnect(self, kernel_id: str) -> None:
+        super().notify_disconnect(kernel_id)
+        if self._kernel_connections.get(kernel_id, 0) <= 0:
+            self._left_at[kernel_id] = time.monotonic()
+
+    # -- culling and shutting down ------------------------------------------------------------
+
+    async def cull_kernel_if_idle(self, kernel_id: str) -> None:
+        """jupyter_server's idle cull, never for a pooled kernel or one awaiting its page."""
+        if kernel_id in self.pooled_kernel_ids() or kernel_id not in self._ever_connected:
+            return
+        await super().cull_kernel_if_idle(kernel_id)
+
+    async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:
+        await super().shutdown_kernel(kernel_id, *args, **kwargs)
+        self._forget(kernel_id)
+
+    def _forget(self, kernel_id: str) -> None:
+        self._ever_connected.discard(kernel_id)
+        self._left_at.pop(kernel_id, None)
+        self._handed_out_at.pop(kernel_id, None)
+
+    def start_watching(self) -> None:
+        """Check visitor kernels every ``watch_interval`` seconds (call once the loop exists)."""
+        if self._watcher is None:
+            self._watcher = PeriodicCallback(self._check_visitors, self.watch_interval * 1000)
+            self._watcher.start()
+
+    async def _check_visitors(self) -> None:
+        now = time.monotonic()
+        for kernel_id in self.visitor_kernel_ids():
+            since = self._handed_out_at.setdefault(kernel_id, now)
+            if self._kernel_connections.get(kernel_id, 0) > 0:
+                continue
+            if getattr(self._kernels.get(kernel_id), "execution_state", "") == "busy":
+                continue  # still running the notebook for its page (cells have a time limit)
+            if kernel_id in self._ever_connected:
+                left = self._left_at.get(kernel_id)
+                if left is not None and now - left >= self.leave_grace:
+                    await self._shut(kernel_id, "its page closed %.0f s ago" % (now - left))
+            elif now - max(since, self._last_output(kernel_id, now)) >= self.connect_timeout:
+                await self._shut(kernel_id, "no page connected to it")
+
+    def _last_output(self, kernel_id: str, now: float) -> float:
+        """Monotonic time of the kernel's last message (a page still rendering is busy)."""
+        kernel = self._kernels.get(kernel_id)
+        last = getattr(kernel, "last_activity", None)
+        if last is None:
+            return now
+        from jupyter_server._tz import utcnow
+
+        return now - (utcnow() - last).total_seconds()
+
+    async def _shut(self, kernel_id: str, why: str) -> None:
+        if kernel_id not in self:
+            self._forget(kernel_id)
+            return
+        self.log.info("Shutting down visitor kernel %s: %s.", kernel_id, why)
+        try:
+            await self.shutdown_kernel(kernel_id)
+        except Exception:  # already gone, or failed: the log says which; try again next time
+            self.log.warning("Could not shut down kernel %s", kernel_id, exc_info=True)
