@@ -74,7 +74,7 @@ def test_start_page_shows_the_learners_real_progress(results):
     assert "qilab-progress" in outputs, outputs[:2000]  # the table, not an error message
     assert f"Progress for {current_learner()}" in outputs
     assert "✔ passed (80 % final; pass mark 50 %)" in outputs  # foundation_systems, marked
-    assert "Suggested next: <a href='foundation/measurement.ipynb'>" in outputs
+    assert 'Suggested next: <a href="foundation/measurement.ipynb">' in outputs
 
 
 def test_the_offline_guard_really_refuses_the_internet(tmp_path):
