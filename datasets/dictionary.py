@@ -17,6 +17,7 @@ import yaml
 
 from qilab import levels
 from qilab.errors import QilabError
+from qilab.validation import Problem, problems
 
 #: Column types a dictionary may use, and what :func:`qilab.datasets.load` turns them into.
 TYPES: dict[str, str] = {
@@ -59,7 +60,16 @@ REQUIRED_TOP = (
 
 
 class DictionaryError(QilabError):
-    """A data dictionary (YAML) is missing a field or contradicts itself."""
+    """A data dictionary (YAML) is missing a field or contradicts itself.
+
+    The message names the file and its first problem; ``problems`` holds them all.
+    """
+
+    def __init__(self, source: str, problems: list[Problem]) -> None:
+        self.source = source
+        self.problems = problems
+        more = f" (and {len(problems) - 1} more)" if len(problems) > 1 else ""
+        super().__init__(f"{source}: {problems[0]}{more}")
 
 
 @dataclass(frozen=True)
@@ -139,105 +149,262 @@ class DataDictionary:
         raise KeyError(name)
 
 
-def _need(mapping: dict[str, Any], key: str, where: str, source: str) -> Any:
-    if key not in mapping or mapping[key] in (None, "", [], {}):
-        raise DictionaryError(
-            f"{source}: {where} has no '{key}'. Add a '{key}:' entry to the YAML file "
-            "(see any other data set's dictionary for an example)."
-        )
-    return mapping[key]
+def _text_schema(fix: str) -> dict[str, Any]:
+    return {"type": "string", "pattern": r"\S", "x-message": "missing or empty", "x-fix": fix}
+
+
+_SEE_OTHERS = "(see any other data set's dictionary for an example)"
+
+SYNTHETIC_WORDING = {
+    "x-message": f"must say '{SYNTHETIC_MARK}' and 'not real patient data'",
+    "x-fix": "say so plainly, so nobody mistakes the data for real records",
+}
+
+COLUMN: dict[str, Any] = {
+    "type": "object",
+    "required": ["name", "type", "role", "unit", "description"],
+    "properties": {
+        "name": {
+            "type": "string",
+            "pattern": r"^[a-z][a-z0-9_]*$",
+            "x-message": "{value!r} is not a column name",
+            "x-fix": "use lower-case letters, digits and underscores, as in the CSV's header",
+        },
+        "type": {"enum": list(TYPES)},
+        "role": {"enum": list(ROLES)},
+        "unit": _text_schema(f"add a 'unit:' line {_SEE_OTHERS}"),
+        "description": _text_schema(f"add a 'description:' line {_SEE_OTHERS}"),
+        "definition": _text_schema(
+            "write its operational definition: what is counted or timed, from when to when, "
+            "and what is excluded"
+        ),
+        "categories": {
+            "type": "array",
+            "minItems": 1,
+            "x-fix": "list every level",
+            "items": {
+                "type": "string",
+                "x-message": "{value!r} was not read as text (YAML reads unquoted No, Yes, On and "
+                "numbers as other things)",
+                "x-fix": "put quotes around them",
+            },
+        },
+        "ordered": {"type": "boolean"},
+        "decimals": {"type": "integer", "minimum": 0, "maximum": 12},
+        "nullable": {"type": "boolean"},
+    },
+    "additionalProperties": False,
+    "allOf": [
+        {
+            "if": {"properties": {"role": {"const": "measure"}}, "required": ["role"]},
+            "then": {
+                "required": ["definition"],
+                "properties": {
+                    "definition": {
+                        "x-missing": "is a measure but has no 'definition'",
+                        "x-fix": "write its operational definition: what is counted or timed, "
+                        "from when to when, and what is excluded",
+                    }
+                },
+            },
+        },
+        {
+            "if": {"properties": {"type": {"const": "category"}}, "required": ["type"]},
+            "then": {
+                "required": ["categories"],
+                "properties": {
+                    "categories": {
+                        "x-missing": "is a category but lists no 'categories'",
+                        "x-fix": "list every level under categories:",
+                    }
+                },
+            },
+            "else": {
+                "not": {"required": ["categories"]},
+                "x-message": "lists categories but its type is not 'category'",
+                "x-fix": "make it type 'category' or remove the list",
+            },
+        },
+        {
+            "if": {"properties": {"type": {"const": "float"}}, "required": ["type"]},
+            "then": {
+                "required": ["decimals"],
+                "properties": {
+                    "decimals": {
+                        "x-missing": "is a float with no 'decimals'",
+                        "x-fix": "say how many decimal places the CSV holds (this keeps the file "
+                        "byte-for-byte reproducible)",
+                    }
+                },
+            },
+        },
+    ],
+}
+
+CALIBRATION_SOURCE: dict[str, Any] = {
+    "type": "object",
+    "required": ["source", "kind", "figure", "how_used"],
+    "properties": {
+        "source": _text_schema("name the report, data or knowledge the figure comes from"),
+        "kind": {
+            "enum": ["report", "data", "knowledge"],
+            "x-message": "{value!r} is not a kind of source",
+            "x-fix": "use 'report' (a founding report, cited by title), 'data' (published data) "
+            "or 'knowledge' (general domain knowledge)",
+        },
+        "figure": _text_schema("quote the figure the data were calibrated on"),
+        "how_used": _text_schema("say how the figure sets the synthetic data's levels"),
+        "publisher": {"type": "string"},
+        "year": {"type": "integer", "minimum": 1900, "maximum": 2100},
+        "licence": {"type": "string"},
+    },
+    "additionalProperties": False,
+}
+
+#: A data dictionary's shape (JSON Schema draft 2020-12, worded by :mod:`qilab.validation`).
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "QI Lab data dictionary (datasets/<name>.yaml)",
+    "type": "object",
+    "x-message": "the file is not a YAML mapping of fields to values",
+    "x-fix": "start from another data set's dictionary and edit it",
+    "x-item-labels": {"columns": "name"},
+    "required": list(REQUIRED_TOP),
+    "properties": {
+        "name": _text_schema("give the data set's name, the file name without .yaml"),
+        "title": _text_schema("add a one-line title"),
+        "synthetic": {
+            "type": "string",
+            "allOf": [
+                {"pattern": pattern, **SYNTHETIC_WORDING}
+                for pattern in (SYNTHETIC_MARK, r"not\s+real\s+patient\s+data")
+            ],
+        },
+        "description": _text_schema("describe the data and what they suit"),
+        "curriculum": {
+            "type": "object",
+            "required": ["level", "themes", "charts"],
+            "properties": {
+                "level": {"enum": list(LEVELS)},
+                "themes": {"type": "array", "minItems": 1, "items": {"enum": list(THEMES)}},
+                "charts": {"type": "array", "minItems": 1, "items": {"type": "string"}},
+            },
+            "additionalProperties": False,
+        },
+        "setting": _text_schema("describe the (fictional) setting"),
+        "row": _text_schema("say what one row is, e.g. one calendar month"),
+        "period": {
+            "type": "object",
+            "required": ["start", "end"],
+            "properties": {
+                "start": {"type": "string", "format": "date"},
+                "end": {"type": "string", "format": "date"},
+            },
+            "additionalProperties": False,
+        },
+        "columns": {"type": "array", "minItems": 1, "items": COLUMN},
+        "events": {
+            "type": ["array", "null"],
+            "items": {
+                "type": "object",
+                "required": ["date", "description"],
+                "properties": {
+                    "date": {"type": "string", "format": "date"},
+                    "description": _text_schema("say what happened"),
+                },
+                "additionalProperties": False,
+            },
+        },
+        "generation": {
+            "type": "object",
+            "required": ["method"],
+            "properties": {
+                "method": _text_schema("say how the data were generated, naming the generator"),
+                "seed": {"type": "integer"},
+            },
+            "additionalProperties": False,
+        },
+        "calibration": {
+            "type": "object",
+            "required": ["sources"],
+            "properties": {
+                "sources": {"type": "array", "minItems": 1, "items": CALIBRATION_SOURCE},
+                "notes": {"type": "string"},
+            },
+            "additionalProperties": False,
+        },
+        "licence": {
+            "type": "object",
+            "required": ["data", "code"],
+            "additionalProperties": {"type": "string"},
+        },
+        "tutor_notes": _text_schema("add notes for tutors: what the data show and how to teach it"),
+        "related": {"type": ["array", "null"], "items": {"type": "string"}},
+    },
+    "additionalProperties": False,
+}
 
 
 def _text(value: Any) -> str:
     return " ".join(str(value).split()) if not isinstance(value, str) else value.strip()
 
 
-def _date(value: Any, where: str, source: str) -> dt.date:
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return dt.date.fromisoformat(str(value))
-    except ValueError:
-        raise DictionaryError(
-            f"{source}: {where} is {value!r}, not an ISO date: write it as YYYY-MM-DD."
-        ) from None
-
-
-def _column(raw: dict[str, Any], source: str) -> Column:
-    name = _need(raw, "name", "a column", source)
-    where = f"column '{name}'"
-    ctype = _need(raw, "type", where, source)
-    if ctype not in TYPES:
-        raise DictionaryError(
-            f"{source}: {where} has type {ctype!r}; use one of: {', '.join(TYPES)}."
-        )
-    role = _need(raw, "role", where, source)
-    if role not in ROLES:
-        raise DictionaryError(
-            f"{source}: {where} has role {role!r}; use one of: {', '.join(ROLES)}."
-        )
+def _column(raw: dict[str, Any]) -> Column:
     definition = raw.get("definition")
-    if role == "measure" and not definition:
-        raise DictionaryError(
-            f"{source}: {where} is a measure but has no 'definition'. Write its operational "
-            "definition: what is counted or timed, from when to when, and what is excluded."
-        )
     categories = raw.get("categories")
-    if ctype == "category":
-        if not categories:
-            raise DictionaryError(
-                f"{source}: {where} is a category but lists no 'categories': list every level."
-            )
-        odd = [c for c in categories if not isinstance(c, str)]
-        if odd:
-            raise DictionaryError(
-                f"{source}: {where} has categories {odd} that YAML did not read as text "
-                "(unquoted No, Yes, On, numbers...): put quotes around them."
-            )
-        categories = tuple(categories)
-    elif categories:
-        raise DictionaryError(
-            f"{source}: {where} lists categories but its type is {ctype!r}: "
-            "make it type 'category' or remove the list."
-        )
     decimals = raw.get("decimals")
-    if ctype == "float" and decimals is None:
-        raise DictionaryError(
-            f"{source}: {where} is a float with no 'decimals': say how many decimal places "
-            "the CSV holds (this keeps the file byte-for-byte reproducible)."
-        )
     return Column(
-        name=str(name),
-        type=ctype,
-        unit=_text(_need(raw, "unit", where, source)),
-        description=_text(_need(raw, "description", where, source)),
-        role=role,
+        name=str(raw["name"]),
+        type=raw["type"],
+        unit=_text(raw["unit"]),
+        description=_text(raw["description"]),
+        role=raw["role"],
         definition=_text(definition) if definition else None,
-        categories=categories,
+        categories=tuple(categories) if categories else None,
         ordered=bool(raw.get("ordered", False)),
         decimals=None if decimals is None else int(decimals),
         nullable=bool(raw.get("nullable", False)),
     )
 
 
-def _calibration(raw: dict[str, Any], source: str) -> Calibration:
-    where = "a calibration entry"
-    kind = _need(raw, "kind", where, source)
-    if kind not in ("report", "data", "knowledge"):
-        raise DictionaryError(
-            f"{source}: calibration kind {kind!r}; use 'report' (a founding report, cited by "
-            "title), 'data' (published data) or 'knowledge' (general domain knowledge)."
-        )
+def _calibration(raw: dict[str, Any]) -> Calibration:
     year = raw.get("year")
     return Calibration(
-        source=_text(_need(raw, "source", where, source)),
-        kind=kind,
-        figure=_text(_need(raw, "figure", where, source)),
-        how_used=_text(_need(raw, "how_used", where, source)),
+        source=_text(raw["source"]),
+        kind=raw["kind"],
+        figure=_text(raw["figure"]),
+        how_used=_text(raw["how_used"]),
         publisher=raw.get("publisher"),
         year=None if year is None else int(year),
         licence=raw.get("licence"),
     )
+
+
+def _date(value: Any) -> dt.date:
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))
+
+
+def dictionary_problems(raw: Any) -> list[Problem]:
+    """Every problem with a parsed dictionary: its :data:`SCHEMA`, then the rules between fields.
+
+    Examples
+    --------
+    >>> [str(p) for p in dictionary_problems({"name": "x"})][0]
+    'title: missing. Fix: add a one-line title'
+    """
+    found = problems(raw, SCHEMA, root="the file")
+    if isinstance(raw, dict) and isinstance(raw.get("columns"), list):
+        names = [c.get("name") for c in raw["columns"] if isinstance(c, dict)]
+        twice = sorted({str(n) for n in names if names.count(n) > 1})
+        if twice:
+            found.append(
+                Problem(
+                    "columns",
+                    f"the column name {', '.join(twice)} appears twice",
+                    "give every column its own name, as in the CSV's header",
+                )
+            )
+    return found
 
 
 def parse_dictionary(raw: dict[str, Any], source: str) -> DataDictionary:
@@ -245,68 +412,35 @@ def parse_dictionary(raw: dict[str, Any], source: str) -> DataDictionary:
 
     ``source`` names the file in error messages, so a tutor knows which YAML to fix.
     """
-    if not isinstance(raw, dict):
-        raise DictionaryError(f"{source}: the file is not a YAML mapping of fields to values.")
-    for key in REQUIRED_TOP:
-        _need(raw, key, "the dictionary", source)
-    synthetic = _text(raw["synthetic"])
-    if SYNTHETIC_MARK not in synthetic or "not real patient data" not in synthetic:
-        raise DictionaryError(
-            f"{source}: the 'synthetic' statement must say 'SYNTHETIC' and "
-            "'not real patient data' so nobody mistakes the data for real records."
-        )
-    curriculum = raw["curriculum"]
-    level = _need(curriculum, "level", "curriculum", source)
-    if level not in LEVELS:
-        raise DictionaryError(
-            f"{source}: curriculum level {level!r}; use one of: {', '.join(LEVELS)}."
-        )
-    themes = tuple(_need(curriculum, "themes", "curriculum", source))
-    unknown = [t for t in themes if t not in THEMES]
-    if unknown:
-        raise DictionaryError(
-            f"{source}: unknown curriculum theme(s) {unknown}; use: {', '.join(THEMES)}."
-        )
-    period = raw["period"]
-    generation = raw["generation"]
-    calibration = raw["calibration"]
-    licence = raw["licence"]
-    for key in ("data", "code"):
-        _need(licence, key, "licence", source)
-    columns = tuple(_column(c, source) for c in raw["columns"])
-    names = [c.name for c in columns]
-    if len(set(names)) != len(names):
-        raise DictionaryError(f"{source}: a column name appears twice: {names}.")
-    events = tuple(
-        Event(
-            date=_date(_need(e, "date", "an event", source), "an event date", source),
-            description=_text(_need(e, "description", "an event", source)),
-        )
-        for e in raw.get("events") or []
-    )
+    found = dictionary_problems(raw)
+    if found:
+        raise DictionaryError(source, found)
+    curriculum, generation, calibration = raw["curriculum"], raw["generation"], raw["calibration"]
     seed = generation.get("seed")
+    tutor_notes = raw["tutor_notes"]
     return DataDictionary(
         name=str(raw["name"]),
         title=_text(raw["title"]),
-        synthetic=synthetic,
+        synthetic=_text(raw["synthetic"]),
         description=_text(raw["description"]),
-        level=level,
-        themes=themes,
-        charts=tuple(_need(curriculum, "charts", "curriculum", source)),
+        level=curriculum["level"],
+        themes=tuple(curriculum["themes"]),
+        charts=tuple(curriculum["charts"]),
         setting=_text(raw["setting"]),
         row=_text(raw["row"]),
-        period_start=_date(_need(period, "start", "period", source), "period start", source),
-        period_end=_date(_need(period, "end", "period", source), "period end", source),
-        columns=columns,
-        events=events,
-        generation_method=_text(_need(generation, "method", "generation", source)),
-        seed=None if seed is None else int(seed),
-        calibration=tuple(
-            _calibration(c, source) for c in _need(calibration, "sources", "calibration", source)
+        period_start=_date(raw["period"]["start"]),
+        period_end=_date(raw["period"]["end"]),
+        columns=tuple(_column(c) for c in raw["columns"]),
+        events=tuple(
+            Event(date=_date(e["date"]), description=_text(e["description"]))
+            for e in raw.get("events") or []
         ),
+        generation_method=_text(generation["method"]),
+        seed=None if seed is None else int(seed),
+        calibration=tuple(_calibration(c) for c in calibration["sources"]),
         calibration_notes=_text(calibration.get("notes", "")),
-        licence={str(k): str(v) for k, v in licence.items()},
-        tutor_notes=str(raw["tutor_notes"]).strip(),
+        licence={str(k): str(v) for k, v in raw["licence"].items()},
+        tutor_notes=str(tutor_notes).strip(),
         related=tuple(raw.get("related") or ()),
     )
 
@@ -318,7 +452,13 @@ def read_dictionary(path: Path) -> DataDictionary:
     parsed = parse_dictionary(raw, path.name)
     if parsed.name != path.stem:
         raise DictionaryError(
-            f"{path.name}: its 'name' is {parsed.name!r} but the file is called "
-            f"{path.stem!r}: make them the same."
+            path.name,
+            [
+                Problem(
+                    "name",
+                    f"is {parsed.name!r} but the file is called {path.stem!r}",
+                    "make them the same",
+                )
+            ],
         )
     return parsed

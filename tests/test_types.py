@@ -30,6 +30,8 @@ WORK = REPO / "build" / "mypy"
 PACKAGES: list[str] = [
     "qilab.measure",
     "qilab.datasets",
+    "qilab.escalator",
+    "qilab.validation",
 ]
 
 
@@ -39,8 +41,9 @@ def _mapped_folders() -> dict[str, Path]:
     mapping = pyproject.get("tool", {}).get("setuptools", {}).get("package-dir", {})
     folders = {name: REPO / folder for name, folder in mapping.items() if name.count(".") == 1}
     for name in PACKAGES:  # wherever the installed package really is
-        top = ".".join(name.split(".")[:2])
-        folders[top] = Path(importlib.import_module(top).__path__[0])
+        top = importlib.import_module(".".join(name.split(".")[:2]))
+        if hasattr(top, "__path__"):  # a package, not a module such as qilab.validation
+            folders[top.__name__] = Path(top.__path__[0])
     return {name: path for name, path in folders.items() if path.parent != REPO / "qilab"}
 
 
@@ -65,7 +68,7 @@ def test_mypy_passes() -> None:
     args = [sys.executable, "-m", "mypy", "--config-file", str(REPO / "pyproject.toml")]
     args += ["--cache-dir", str(WORK / "cache")]
     for name in PACKAGES:
-        args += ["-p", name]
+        args += ["-p" if hasattr(importlib.import_module(name), "__path__") else "-m", name]
     env = {**os.environ, "MYPYPATH": str(root)}
     done = subprocess.run(
         args, cwd=root, env=env, capture_output=True, text=True, timeout=600, check=False

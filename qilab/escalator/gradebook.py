@@ -192,22 +192,25 @@ def all_marks(
     if tables.grades.empty:
         return found
     for (learner, assignment), group in tables.grades.groupby(["learner", "assignment"]):
+        columns = ["notebook", "cell", "score", "max_score", "needs_manual_grade"]
         cells = [
             CellMark(
-                row.notebook,
-                row.cell,
-                float(row.score),
-                float(row.max_score) if row.max_score == row.max_score else 0.0,
-                bool(row.needs_manual_grade),
-                tags.get((assignment, row.notebook, row.cell), ()),
+                str(notebook),
+                str(cell),
+                float(score),
+                float(max_score) if max_score == max_score else 0.0,  # NaN: no maximum recorded
+                bool(manual),
+                tags.get((str(assignment), str(notebook), str(cell)), ()),
             )
-            for row in group.itertuples()
+            for notebook, cell, score, max_score, manual in group[columns].itertuples(
+                index=False, name=None
+            )
         ]
         penalties = (
             group.groupby("notebook")["late_penalty"].first().fillna(0.0).astype(float).to_dict()
         )
         found.setdefault(str(learner), {})[str(assignment)] = module_marks(
-            cells, float(maxima.get(assignment, 0.0)), penalties
+            cells, float(maxima.get(assignment, 0.0)), {str(k): v for k, v in penalties.items()}
         )
     return found
 

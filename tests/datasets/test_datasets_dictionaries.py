@@ -109,13 +109,28 @@ def _broken(raw: dict, edit) -> dict:
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda r: r.pop("licence"), "has no 'licence'"),
-        (lambda r: r.update(synthetic="Made-up data."), "not real patient data"),
+        (lambda r: r.pop("licence"), "licence: missing. Fix: add a 'licence:' entry"),
+        (
+            lambda r: r.update(synthetic="Made-up data."),
+            "synthetic: must say 'SYNTHETIC' and 'not real patient data'. Fix: say so plainly",
+        ),
         (lambda r: r["columns"][2].pop("definition"), "measure but has no 'definition'"),
-        (lambda r: r["columns"][1].pop("unit"), "has no 'unit'"),
+        (
+            lambda r: r["columns"][1].pop("unit"),
+            "columns[1] (occupied_bed_days).unit: missing. Fix: add a 'unit:' line",
+        ),
         (lambda r: r["columns"][4].pop("decimals"), "no 'decimals'"),
         (lambda r: r["columns"][0].update(type="timestamp"), "use one of"),
-        (lambda r: r["curriculum"].update(level="expert"), "curriculum level"),
+        (
+            lambda r: r["curriculum"].update(level="expert"),
+            "curriculum.level: 'expert' is not one of foundation, practitioner, advanced",
+        ),
+        (
+            lambda r: r["columns"][0].update(categories=["April"]),
+            "columns[0] (month): lists categories but its type is not 'category'. Fix: make it "
+            "type 'category' or remove the list",
+        ),
+        (lambda r: r.update(licnce={}), "licnce: unknown key. Fix: remove it or correct"),
         (lambda r: r["columns"].append(dict(r["columns"][0])), "appears twice"),
         (lambda r: r["period"].update(start="April 2021"), "YYYY-MM-DD"),
         (
@@ -137,4 +152,18 @@ def test_incomplete_dictionaries_are_rejected(raw, edit, message):
     with pytest.raises(DictionaryError, match=re.escape(message)) as caught:
         parse_dictionary(_broken(raw, edit), "ward_falls.yaml")
     assert isinstance(caught.value, QilabError)
-    assert "ward_falls.yaml" in str(caught.value)
+    assert str(caught.value).startswith("ward_falls.yaml: ")
+    assert ". Fix: " in str(caught.value)
+
+
+def test_every_problem_is_reported_at_once_in_document_order(raw):
+    def three_mistakes(r):
+        r["period"].update(start="April 2021")
+        r["columns"][1].pop("unit")
+        r.pop("licence")
+
+    with pytest.raises(DictionaryError) as caught:
+        parse_dictionary(_broken(raw, three_mistakes), "ward_falls.yaml")
+    where = [p.where for p in caught.value.problems]
+    assert where == ["period.start", "columns[1] (occupied_bed_days).unit", "licence"]
+    assert str(caught.value).endswith("(and 2 more)")
