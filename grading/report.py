@@ -36,6 +36,7 @@ from markupsafe import Markup
 
 from qilab import theme
 from qilab.measure import qic
+from qilab.offline import inline_script, vega_bundle
 
 from .cohort import (
     COMPLETED,
@@ -410,14 +411,6 @@ def _table(frame: pd.DataFrame, classes: str = "") -> Markup:
     return Markup(frame.to_html(index=False, classes=classes, border=0, na_rep="", escape=True))
 
 
-def _vega_bundle() -> str:
-    import vl_convert as vlc
-
-    wanted = ".".join(alt.SCHEMA_VERSION.lstrip("v").split(".")[:2])
-    version = wanted if wanted in vlc.get_vegalite_versions() else None
-    return vlc.javascript_bundle(vl_version=version)
-
-
 def _style() -> dict[str, str]:
     return {"font": theme.FONT, "signal": theme.COLOURS["signal"]}
 
@@ -442,7 +435,7 @@ def progress_html(data: CohortData, course_id: str) -> str:
         "outcomes": outcome_chart(data),
     }
     specs = {name: _spec(chart) for name, chart in charts.items()}
-    bundle = _vega_bundle().replace("</script", "<\\/script")
+    bundle = inline_script(vega_bundle())
     embed = "\n".join(
         f"vegaEmbed({json.dumps('#chart-' + name)}, {json.dumps(spec)}, "
         "{actions: false, renderer: 'svg'}).catch(e => "

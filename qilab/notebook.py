@@ -4,9 +4,8 @@ NHS networks block CDNs, so the default Altair renderer (which loads Vega from j
 blank charts on a ward PC. The ``jupyter`` renderer draws charts with an anywidget whose
 JavaScript, with ``offline=True``, comes from vl-convert inside this Python environment.
 
-Building that JavaScript bundle takes seconds of CPU, and every kernel (each lesson a learner
-opens, each Voila visitor, each autograded submission) would build it again. It depends only on
-the Altair and vl-convert versions, so it is built once and cached on disk.
+Building that JavaScript bundle takes seconds of CPU, so it is built once per version and cached
+on disk (:mod:`qilab.offline`, which holds every offline copy of Vega QI Lab uses).
 
 Charts are drawn as SVG: Vega's SVG carries the chart's text description for screen readers
 (WCAG 2.2, 1.1.1), stays sharp when zoomed, and can be checked by the browser sweep. The chart's
@@ -19,16 +18,14 @@ alone, not under 20 lines of traceback; ``%tb`` in the next cell still shows the
 
 from __future__ import annotations
 
-import os
 import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import altair as alt
 
 from qilab import theme
 from qilab.errors import QilabError
+from qilab.offline import enable_offline_charts
 
 _done = False
 
@@ -37,42 +34,6 @@ EMBED_OPTIONS: dict[str, Any] = {
     "renderer": "svg",
     "actions": {"export": True, "source": False, "compiled": False, "editor": False},
 }
-
-
-def bundle_cache_path() -> Path:
-    """Where the offline JupyterChart bundle for these Altair and vl-convert versions lives."""
-    import vl_convert
-
-    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "qilab"
-    version = vl_convert.__version__  # type: ignore[attr-defined]  # missing from its .pyi
-    return base / f"jupyterchart-altair{alt.__version__}-vlconvert{version}.js"
-
-
-def enable_offline_charts() -> None:
-    """Switch ``alt.JupyterChart`` to its offline bundle, from the disk cache when possible."""
-    chart = alt.JupyterChart
-    if getattr(chart, "_is_offline", False):
-        return
-    cache = bundle_cache_path()
-    # Altair keeps the bundle in JupyterChart._esm; if a future Altair changes that, fall back to
-    # its public API (correct, only slower).
-    if cache.is_file() and hasattr(chart, "_esm"):
-        chart._esm = cache.read_text(encoding="utf-8")
-        chart._is_offline = True
-        return
-    chart.enable_offline(True)
-    bundle = getattr(chart, "_esm", None)
-    if isinstance(bundle, str) and bundle:
-        try:
-            cache.parent.mkdir(parents=True, exist_ok=True)
-            # Write then rename, so a kernel starting at the same moment never reads half a file.
-            with tempfile.NamedTemporaryFile(
-                "w", encoding="utf-8", dir=cache.parent, delete=False, suffix=".tmp"
-            ) as out:
-                out.write(bundle)
-            os.replace(out.name, cache)
-        except OSError:
-            pass  # a read-only home folder only costs speed, never correctness
 
 
 def setup_notebook() -> None:

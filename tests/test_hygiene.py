@@ -30,6 +30,7 @@ LAYERS: dict[str, int] = {
     "qilab.theme": 1,
     "qilab.levels": 1,
     "qilab.validation": 1,
+    "qilab.offline": 1,
     "qilab.measure": 2,
     "qilab.notebook": 2,
     "qilab.datasets": 2,

@@ -39,9 +39,10 @@ def test_offline_bundle_is_built_once_and_then_read_from_the_cache(tmp_path):
     import sys
 
     script = (
-        "import hashlib, altair as alt; from qilab import notebook; notebook.setup_notebook();"
+        "import hashlib, altair as alt; from qilab import notebook, offline;"
+        "notebook.setup_notebook();"
         "print(hashlib.sha256(alt.JupyterChart._esm.encode()).hexdigest());"
-        "print(notebook.bundle_cache_path())"
+        "print(offline.bundle_cache_path())"
     )
     env = {**os.environ, "XDG_CACHE_HOME": str(tmp_path)}
 

@@ -32,6 +32,7 @@ PACKAGES: list[str] = [
     "qilab.datasets",
     "qilab.escalator",
     "qilab.validation",
+    "qilab.offline",
 ]
 
 

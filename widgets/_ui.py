@@ -40,9 +40,7 @@ def _offline() -> None:
     """Make charts load Vega from this Python environment, not a CDN (NHS networks block them)."""
     from qilab.notebook import setup_notebook
 
-    setup_notebook()
-    if not alt.JupyterChart._is_offline:
-        alt.JupyterChart.enable_offline(True)
+    setup_notebook()  # offline JupyterChart included (qilab.offline)
 
 
 class MessageArea(widgets.HTML):

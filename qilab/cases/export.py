@@ -24,11 +24,11 @@ import nbformat
 
 from qilab import paths
 from qilab.errors import QilabError
+from qilab.offline import vega_bundle
 
 from .catalogue import Case, cases_dir, load_cases
 from .gallery import gallery_html
 from .static_widgets import staticize
-from .vega import bundle
 
 #: Marks a folder as a case build, so a rebuild may replace what it wrote there.
 MARKER = ".qilab-cases-build"
@@ -182,7 +182,7 @@ def build_site(
     executed = execute_cases(cases, timeout=timeout, jobs=jobs)
     report = BuildReport(out=out)
     # One copy of Vega (1.2 MB) that every page loads, instead of one inlined in each.
-    (out / BUNDLE_FILE).write_text(bundle(), encoding="utf-8")
+    (out / BUNDLE_FILE).write_text(vega_bundle(), encoding="utf-8")
     for case in cases:
         page = out / f"{case.slug}.html"
         page.write_text(page_html(executed[case.slug], case), encoding="utf-8")

@@ -45,8 +45,9 @@ def setup() -> None:
     :mod:`qilab.cases.vega`). Call it in the notebook's first cell, before any chart.
     """
     from qilab.notebook import setup_notebook
+    from qilab.offline import served_esm
 
-    from .vega import served_esm, served_url
+    from .vega import served_url
 
     setup_notebook()
     url = served_url()

@@ -46,10 +46,12 @@ from voila.tornado.contentshandler import VoilaContentsHandler
 from voila.tornado.handler import TornadoVoilaHandler
 from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
+from qilab.offline import vega_bundle
+
 from .catalogue import Case, load_cases
 from .gallery import gallery_html
 from .server import render_path
-from .vega import BUNDLE_PATH, bundle
+from .vega import BUNDLE_PATH
 
 #: Voila routes a visitor never needs: the folder browser and the contents API.
 REMOVED_HANDLERS = (TornadoVoilaTreeHandler, VoilaContentsHandler)
@@ -248,7 +250,7 @@ class VegaHandler(JupyterHandler):
     def get(self) -> None:
         self.set_header("Content-Type", "application/javascript; charset=utf-8")
         self.set_header("Cache-Control", "public, max-age=86400")
-        self.finish(bundle())
+        self.finish(vega_bundle())
 
 
 class CasesVoila(Voila):
@@ -263,7 +265,7 @@ class CasesVoila(Voila):
 
     def init_handlers(self) -> list:
         cases = load_cases(Path(self.root_dir))
-        bundle()  # build the shared Vega bundle now, not on the first visitor's page load
+        vega_bundle()  # build the shared Vega bundle now, not on the first visitor's page load
         listed = type(
             "Listed", (ListedCaseHandler,), {"listed": frozenset(c.notebook.name for c in cases)}
         )

@@ -7,7 +7,7 @@ import re
 import pytest
 
 from qilab.cases import load_cases
-from qilab.cases.vega import bundle
+from qilab.offline import vega_bundle as bundle
 
 pytestmark = pytest.mark.slow
 

@@ -10,7 +10,8 @@ import pytest
 
 from qilab.cases import live
 from qilab.cases.live import ControlValueError, check_choice, check_number
-from qilab.cases.vega import URL_ENV, served_esm
+from qilab.cases.vega import URL_ENV
+from qilab.offline import served_esm
 
 
 def bars(value):
