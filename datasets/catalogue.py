@@ -79,8 +79,9 @@ def list_datasets(level: str | None = None, theme: str | None = None) -> pd.Data
         Keep only data sets for this level of the skills escalator: ``"foundation"``,
         ``"practitioner"`` or ``"advanced"`` (advanced practitioner).
     theme : str, optional
-        Keep only data sets for this theme: ``"measurement"``, ``"pdsa"``,
-        ``"systems_thinking"`` or ``"co_design"``.
+        Keep only data sets for this theme: ``"systems"`` (systems thinking),
+        ``"measurement"``, ``"pdsa"`` or ``"codesign"`` (co-design and co-production) — the
+        escalator's theme ids.
 
     Returns
     -------

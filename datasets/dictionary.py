@@ -36,8 +36,8 @@ ROLES = ("time", "identifier", "grouping", "measure", "text")
 #: The skills escalator's levels, lowest first (defined once, with the curriculum's manifest).
 LEVELS = levels.LEVELS
 
-#: Curriculum themes.
-THEMES = ("measurement", "pdsa", "systems_thinking", "co_design")
+#: Curriculum themes, spelt as the manifest's module ids spell them (defined once, in qilab.levels).
+THEMES = levels.THEMES
 
 #: The wording every dictionary's ``synthetic`` statement must contain.
 SYNTHETIC_MARK = "SYNTHETIC"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 
 from qilab import datasets
+from qilab.levels import LEVELS, THEMES
 
 EPILOG = """\
 examples:
@@ -28,8 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     sub = parser.add_subparsers(title="actions", metavar="ACTION", dest="action")
     listing = sub.add_parser("list", help="list the data sets")
-    listing.add_argument("--level", help="only this level (foundation, intermediate, ...)")
-    listing.add_argument("--theme", help="only this theme (measurement, pdsa, ...)")
+    listing.add_argument("--level", choices=LEVELS, help="only this level of the escalator")
+    listing.add_argument("--theme", choices=THEMES, help="only this curriculum theme")
     show = sub.add_parser("describe", help="show a data set's dictionary")
     show.add_argument("name", help="data set name, as listed by `qilab datasets list`")
     show.add_argument(

@@ -65,6 +65,16 @@ def test_list_filters_by_level_and_theme():
     assert pdsa["themes"].str.contains("pdsa").all()
 
 
+def test_data_sets_use_the_escalators_theme_ids():
+    """One vocabulary: a module's theme id finds the data sets for that theme."""
+    from qilab.levels import THEMES
+
+    for theme in THEMES:
+        assert len(datasets.list(theme=theme)) >= 1, theme
+    assert "patient_experience" in set(datasets.list(theme="codesign")["name"])
+    assert "lean_lead_times" in set(datasets.list(theme="systems")["name"])
+
+
 @pytest.mark.parametrize("kwargs", [{"level": "expert"}, {"theme": "statistics"}])
 def test_list_rejects_unknown_filters(kwargs):
     with pytest.raises(QilabError, match="use one of"):
