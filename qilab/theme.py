@@ -37,7 +37,7 @@ COLOURS: dict[str, str] = {
     "concern": "#E69F00",  # MDC: special cause in the direction of concern
     "target": "#009E73",  # the team's target or aim
     "annotation": "#CC79A7",  # PDSA cycles and other notes
-    "muted": "#BDBDBD",  # excluded or baseline-only points
+    "muted": "#8C8C8C",  # excluded or common-cause (MDC) points; 3.4:1 on white (WCAG 1.4.11)
 }
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, 'Helvetica Neue', Arial, sans-serif"

@@ -61,3 +61,17 @@ def test_offline_bundle_is_built_once_and_then_read_from_the_cache(tmp_path):
     cached_hash, _ = run()
     assert cached_hash == built_hash
     assert os.stat(cache).st_mtime == 0
+
+
+def _luminance(hex_colour: str) -> float:
+    channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def test_muted_points_still_meet_non_text_contrast_on_white():
+    """Excluded and common-cause points are de-emphasised, yet must stay visible (WCAG 1.4.11)."""
+    from qilab.theme import COLOURS
+
+    ratio = (1.0 + 0.05) / (_luminance(COLOURS["muted"]) + 0.05)
+    assert ratio >= 3.0, ratio

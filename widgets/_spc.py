@@ -18,8 +18,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from qilab.measure.chart import rule_set_caption
-from qilab.measure.control_rules import POINT_COLUMNS
+from qilab.measure.chart import EXCLUDED_SHAPE, point_status, rule_set_caption
 from qilab.theme import CHART_WIDTH, COLOURS
 
 SOLID, DASHED, DOTTED = [1, 0], [6, 4], [2, 3]
@@ -41,18 +40,13 @@ def frames(res: Any) -> dict[str, pd.DataFrame]:
     """The rows the template draws: ``points`` (one per point, plus a bridge) and ``rules``."""
     d = res.data.reset_index(drop=True)
     n = len(d)
-    sigma = _flag(d, "sigma_signal")
-    why = np.where(sigma, "outside the limits", "").astype(object)
-    for col, text in POINT_COLUMNS.items():  # rule labels come from the engine
-        why = np.where((why == "") & _flag(d, col), text, why).astype(object)
-    special = why != ""
+    include = d["include"].to_numpy(dtype=bool) if "include" in d else np.ones(n, dtype=bool)
+    why = point_status(res)  # the static chart's wording: the two drawings never disagree
+    special = (why != "") & include
     colour = np.where(special, COLOURS["signal"], COLOURS["data"]).astype(object)
     if "point_type" in d:
         kinds = d["point_type"].astype(str).to_numpy()
         colour = np.array([_MDC_COLOURS.get(k, COLOURS["data"]) for k in kinds], dtype=object)
-        special = kinds != "common_cause"
-        why = d.get("mdc_rule", pd.Series([""] * n)).astype(str).where(special, "").to_numpy()
-    include = d["include"].to_numpy(dtype=bool) if "include" in d else np.ones(n, dtype=bool)
     colour[~include] = COLOURS["muted"]
     freeze = res.labels.get("freeze") if hasattr(res, "labels") else None
     extended = (
@@ -73,7 +67,7 @@ def frames(res: Any) -> dict[str, pd.DataFrame]:
             "note": d["notes"].where(d["notes"].notna(), "") if "notes" in d else "",
             "signal": why,
             "colour": colour,
-            "shape": np.where(special & include, "diamond", "circle"),
+            "shape": np.where(include, np.where(special, "diamond", "circle"), EXCLUDED_SHAPE),
             "cl_colour": np.where(runs, COLOURS["signal"], COLOURS["centre"]),
             "cl_dash": [
                 DASHED if r else (DOTTED if e else SOLID)

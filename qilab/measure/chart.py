@@ -34,6 +34,7 @@ import pandas as pd
 
 from qilab.theme import CHART_HEIGHT, CHART_WIDTH, COLOURS
 
+from . import control_rules
 from . import mdc as mdc_rules
 from .kinds import CHART_KINDS
 from .rulesets import RULE_SETS
@@ -128,7 +129,8 @@ def make_chart(
             .encode(y=y_enc, detail="part:N")
             .transform_filter("!datum.bridge")
         )
-    tooltip = _tooltip(d, x_kind)
+    x_title = xlab or labels.get("xlab") or _xlab(res)
+    tooltip = _tooltip(frame, x_kind, x_title, y_title)
     layers.append(
         base.mark_point(filled=True, size=40, opacity=1)
         .encode(
@@ -238,9 +240,10 @@ def _chart_frame(res: QicResult, x_kind: str) -> pd.DataFrame:
         shape[d["sigma_signal"].to_numpy(dtype=bool)] = "diamond"
     excluded = ~d["include"].to_numpy(dtype=bool)
     colour[excluded] = COLOURS["muted"]
-    shape[excluded] = "circle"
+    shape[excluded] = EXCLUDED_SHAPE
     frame["point_colour"] = colour
     frame["point_shape"] = shape
+    frame["point_status"] = point_status(res)
     frame["bridge"] = False
 
     # Centre-line segments: per part, and split where a frozen baseline ends.
@@ -267,6 +270,32 @@ def _chart_frame(res: QicResult, x_kind: str) -> pd.DataFrame:
         bridge["bridge"] = True
         frame = pd.concat([frame, bridge], ignore_index=True)
     return frame
+
+
+#: Excluded points are drawn as crosses: muted *and* a different shape, so nobody reads them as
+#: ordinary data points in greyscale or at a glance.
+EXCLUDED_SHAPE = "cross"
+
+
+def point_status(res: QicResult) -> np.ndarray:
+    """Why each point looks as it does, for its tooltip ("" for an ordinary point).
+
+    The wording comes from the rule set's own labels (Making Data Count's rule names, the
+    control-chart rules' point columns), so a tooltip never disagrees with ``describe()``.
+    """
+    d = res.data
+    status = np.full(len(d), "", dtype=object)
+    if "point_type" in d and "mdc_rule" in d:
+        special = d["point_type"].astype(str).to_numpy() != mdc_rules.COMMON
+        names = d["mdc_rule"].astype(str).map(lambda r: mdc_rules.RULE_NAMES.get(r, r))
+        status = np.where(special, names.to_numpy(dtype=object), status)
+    else:
+        for col, text in control_rules.POINT_COLUMNS.items():
+            if col in d:
+                status = np.where((status == "") & d[col].to_numpy(dtype=bool), text, status)
+        status = np.where(d["sigma_signal"].to_numpy(dtype=bool), "outside the limits", status)
+    status[~d["include"].to_numpy(dtype=bool)] = "excluded from the calculations"
+    return status
 
 
 def _patterns(codes: np.ndarray) -> np.ndarray:
@@ -301,10 +330,16 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def _tooltip(d: pd.DataFrame, x_kind: str) -> list[alt.Tooltip]:
+def _tooltip(frame: pd.DataFrame, x_kind: str, x_title: str, y_title: str) -> list[alt.Tooltip]:
+    """What a point says on hover, titled with the chart's own axis titles (not column names)."""
+    d = frame[~frame["bridge"]]
+    date_format = {}
+    if x_kind == "T":  # monthly data (every date the 1st) reads "Mar 2024", daily "05 Mar 2024"
+        monthly = pd.to_datetime(d["x"]).dt.day.eq(1).all()
+        date_format = {"format": "%b %Y" if monthly else "%d %b %Y"}
     tips = [
-        alt.Tooltip(f"x:{x_kind}", title="x"),
-        alt.Tooltip("y:Q", title="value", format=",.4~g"),
+        alt.Tooltip(f"x:{x_kind}", title=x_title or "point", **date_format),
+        alt.Tooltip("y:Q", title=y_title or "value", format=",.4~g"),
         alt.Tooltip("cl:Q", title="centre line", format=",.4~g"),
     ]
     if d["ucl"].notna().any():
@@ -314,6 +349,8 @@ def _tooltip(d: pd.DataFrame, x_kind: str) -> list[alt.Tooltip]:
         ]
     if d["notes"].notna().any():
         tips.append(alt.Tooltip("notes:N", title="note"))
+    if d["point_status"].astype(bool).any():
+        tips.append(alt.Tooltip("point_status:N", title="this point"))
     return tips
 
 
@@ -454,7 +491,7 @@ def _legend_layer(res: QicResult, frame: pd.DataFrame) -> alt.Chart:
     if d["runs_signal"].any() and not labels_points:
         items.append(("Run signal (dashed centre line)", COLOURS["signal"], "stroke"))
     if not d["include"].all():
-        items.append(("Excluded from the calculations", COLOURS["muted"], "circle"))
+        items.append(("Excluded from the calculations", COLOURS["muted"], EXCLUDED_SHAPE))
     labels = [label for label, _, _ in items]
     scale = alt.Scale(domain=labels, range=[colour for _, colour, _ in items])
     legend = alt.Legend(title=None, orient="bottom", columns=3, labelLimit=320, symbolStrokeWidth=2)

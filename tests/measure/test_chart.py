@@ -78,6 +78,8 @@ def test_excluded_points_muted_and_parts_separated() -> None:
     spec = _spec(res.chart())
     rows = _values(spec)
     assert rows[3]["point_colour"] == COLOURS["muted"]
+    assert rows[3]["point_shape"] == "cross"  # not just paler: another shape
+    assert rows[3]["point_status"] == "excluded from the calculations"
     rule_layers = [layer for layer in spec["layer"] if _marks({"layer": [layer]}) == ["rule"]]
     assert rule_layers
     assert _values(spec, rule_layers[0]["data"])[0]["x"] == pytest.approx(12.5)
@@ -232,3 +234,33 @@ def test_save_with_an_unknown_format_or_folder_says_what_to_do(dated, tmp_path) 
     with pytest.raises(QilabError, match="does not exist"):
         res.save(tmp_path / "no-such-folder" / "chart.png")
     assert list(tmp_path.iterdir()) == []
+
+
+def _point_layer(spec: dict) -> dict:
+    return next(layer for layer in spec["layer"] if layer.get("encoding", {}).get("tooltip"))
+
+
+def test_tooltips_use_the_learners_names_and_say_why_a_point_stands_out(dated) -> None:
+    res = qic("infections", n="days", x="month", data=dated, chart="u", multiply=1000)
+    spec = _spec(res.chart())
+    points = _point_layer(spec)
+    titles = {tip["field"]: tip["title"] for tip in points["encoding"]["tooltip"]}
+    assert titles["x"] == "month"  # the column the learner passed, not "x"
+    assert titles["y"] == points["encoding"]["y"]["title"]  # the y axis's own title
+    assert titles["point_status"] == "this point"
+    rows = [r for r in _values(spec) if not r["bridge"]]
+    outside = res.data["sigma_signal"].to_numpy(dtype=bool)
+    assert outside.any()
+    for row, signal in zip(rows, outside, strict=True):
+        assert (row["point_status"] == "outside the limits") == signal
+
+
+def test_mdc_tooltips_name_the_making_data_count_rule() -> None:
+    from qilab.measure.mdc import RULE_NAMES
+
+    y = np.r_[np.tile([10.0, 11.0], 10), [30.0]]
+    res = qic(y, method="mdc", improvement="down")
+    rows = [r for r in _values(_spec(res.chart())) if not r["bridge"]]
+    assert rows[-1]["point_status"] == RULE_NAMES[res.data["mdc_rule"].iloc[-1]]
+    common = (res.data["point_type"] == "common_cause").to_numpy()
+    assert [r["point_status"] == "" for r in rows] == list(common)
