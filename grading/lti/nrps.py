@@ -47,6 +47,8 @@ class RosterSync:
     members: int = 0
     staff: int = 0
     inactive: list[str] = field(default_factory=list)
+    #: "Name <what the LMS sent>" for learners loaded with a blank email: not an address.
+    unusable_emails: list[str] = field(default_factory=list)
 
     def __str__(self) -> str:
         lines = [
@@ -64,6 +66,12 @@ class RosterSync:
             )
         if self.inactive:
             lines.append(f"  inactive in the LMS (kept as they are): {', '.join(self.inactive)}")
+        if self.unusable_emails:
+            lines.append(
+                f"  {len(self.unusable_emails)} learner(s) loaded without an email, as the LMS "
+                "sent one that is not an email address (correct it in the LMS, then pull "
+                f"again): {', '.join(self.unusable_emails)}"
+            )
         if self.loaded.problems:
             lines.append(f"  {len(self.loaded.problems)} member(s) NOT loaded:")
             lines += [f"    {problem}" for problem in self.loaded.problems]
@@ -140,6 +148,7 @@ def sync_roster(course: Course, config: LtiConfig, client: LmsClient | None = No
             continue
         email = str(member.get("email") or "").strip()
         if email and not EMAIL.match(email):
+            result.unusable_emails.append(f"{label} <{email}>")
             email = ""
         learner_id = (
             users.get(user_id)

@@ -114,6 +114,21 @@ def test_members_qilab_cannot_use_are_named_and_the_rest_still_load(make_course,
     assert config.learner_id == "user_id"  # the default, before the edit above
 
 
+def test_an_email_that_is_not_an_address_is_left_blank_and_named(make_course, platform):
+    course = make_course(["d001"])
+    config = link_course(course.root, platform)
+    platform.members = [
+        member("u-1", "Ann Lee", "ann@nhs.example"),
+        member("u-2", "Kim Ng", "kim at nhs dot uk"),
+    ]
+    result = sync_roster(course, config)
+    assert result.loaded.added == ["u-1", "u-2"]
+    assert gradebook(course)["u-2"] == ("Kim", "Ng", "")
+    assert result.unusable_emails == ["Kim Ng <kim at nhs dot uk>"]
+    assert "1 learner(s) loaded without an email" in str(result)
+    assert "Kim Ng <kim at nhs dot uk>" in str(result)
+
+
 def test_link_headers_are_read_as_rfc_8288_says():
     import requests
 
