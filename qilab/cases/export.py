@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import nbformat
+from jupyter_core.utils import run_sync
 
 from qilab import paths
 from qilab.errors import QilabError
@@ -112,7 +113,9 @@ def execute_cases(
         gate = asyncio.Semaphore(jobs)
         return await asyncio.gather(*(_execute(case, timeout, gate) for case in cases))
 
-    return dict(zip((c.slug for c in cases), asyncio.run(run_all()), strict=True))
+    # jupyter_core's run_sync also works where an event loop is already running (a notebook,
+    # or a process driving a browser with Playwright's sync API); asyncio.run() raises there.
+    return dict(zip((c.slug for c in cases), run_sync(run_all)(), strict=True))
 
 
 def page_html(nb: nbformat.NotebookNode, case: Case) -> str:

@@ -92,3 +92,24 @@ def test_static_page_draws_its_charts_offline_and_they_answer_the_mouse(site_ser
     assert tab.locator("li.qilab-case").count() == len(CASES)
     assert page.errors == []
     assert page.external_requests() == []
+
+
+def test_cases_build_where_an_event_loop_is_already_running(tmp_path):
+    """A tutor may build from a notebook (its kernel runs an event loop), and the browser tests
+    drive Playwright's sync API in the same process: asyncio.run() refused both."""
+    import asyncio
+    import dataclasses
+
+    import nbformat
+
+    from qilab.cases.export import execute_cases
+
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("print(6 * 7)")])
+    nbformat.write(nb, tmp_path / "tiny.ipynb")
+    case = dataclasses.replace(CASES[0], slug="tiny", folder=tmp_path)
+
+    async def inside_a_running_loop() -> dict:
+        return execute_cases([case], timeout=60)
+
+    executed = asyncio.run(inside_a_running_loop())
+    assert executed["tiny"].cells[0].outputs[0]["text"].strip() == "42"
