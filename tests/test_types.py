@@ -33,6 +33,7 @@ PACKAGES: list[str] = [
     "qilab.escalator",
     "qilab.validation",
     "qilab.offline",
+    "qilab.curriculum",
 ]
 
 

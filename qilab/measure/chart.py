@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 import altair as alt
 import numpy as np
 import pandas as pd
+from altair.utils.schemapi import Undefined, UndefinedType
 
 from qilab.theme import CHART_HEIGHT, CHART_WIDTH, COLOURS
 
@@ -333,12 +334,11 @@ def _plain(value: Any) -> Any:
 def _tooltip(frame: pd.DataFrame, x_kind: str, x_title: str, y_title: str) -> list[alt.Tooltip]:
     """What a point says on hover, titled with the chart's own axis titles (not column names)."""
     d = frame[~frame["bridge"]]
-    date_format = {}
+    x_format: str | UndefinedType = Undefined
     if x_kind == "T":  # monthly data (every date the 1st) reads "Mar 2024", daily "05 Mar 2024"
-        monthly = pd.to_datetime(d["x"]).dt.day.eq(1).all()
-        date_format = {"format": "%b %Y" if monthly else "%d %b %Y"}
+        x_format = "%b %Y" if pd.to_datetime(d["x"]).dt.day.eq(1).all() else "%d %b %Y"
     tips = [
-        alt.Tooltip(f"x:{x_kind}", title=x_title or "point", **date_format),
+        alt.Tooltip(f"x:{x_kind}", title=x_title or "point", format=x_format),
         alt.Tooltip("y:Q", title=y_title or "value", format=",.4~g"),
         alt.Tooltip("cl:Q", title="centre line", format=",.4~g"),
     ]
