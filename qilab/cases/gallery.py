@@ -2,13 +2,18 @@
 
 One renderer serves both front doors: ``qilab cases`` (cards link to the Voila app of each case)
 and ``qilab cases build`` (cards link to the static HTML pages). The page is plain HTML and CSS
-with inline SVG thumbnails: no script, no web font, nothing fetched from anywhere.
+with inline SVG thumbnails: no script, no web font, nothing fetched from anywhere. Its markup is
+the Jinja2 template ``templates/gallery.html.j2``, autoescaped, so whatever an academy writes in
+``cases.yaml`` is shown as text.
 """
 
 from __future__ import annotations
 
-import html
+import functools
 from collections.abc import Callable, Iterable
+
+import jinja2
+from markupsafe import Markup
 
 from qilab.theme import COLOURS, FONT
 
@@ -50,18 +55,14 @@ li.qilab-case a:hover, li.qilab-case a:focus {{ text-decoration: underline; }}
 """
 
 
-def card(case: Case, href: str) -> str:
-    """One case as a gallery card (an ``li`` with the thumbnail, tags, title and summary)."""
-    e = html.escape
-    return (
-        f'<li class="qilab-case" data-slug="{e(case.slug)}" data-module="{e(case.module)}">'
-        f'<a href="{e(href)}" aria-hidden="true" tabindex="-1">{thumbnail_svg(case)}</a>'
-        f'<h3><a class="qilab-case-link" href="{e(href)}">{e(case.title)}</a></h3>'
-        f'<p class="qilab-tags"><span class="qilab-tag qilab-level">{e(case.level_label)}</span>'
-        f'<span class="qilab-tag qilab-theme">{e(case.theme_label)}</span>'
-        f'<span class="qilab-tag qilab-module">{e(case.module)}</span></p>'
-        f'<p class="qilab-summary">{e(case.summary)}</p></li>'
+@functools.cache
+def _template() -> jinja2.Template:
+    environment = jinja2.Environment(
+        loader=jinja2.PackageLoader("qilab.cases", "templates"),
+        autoescape=True,
+        keep_trailing_newline=True,
     )
+    return environment.get_template("gallery.html.j2")
 
 
 def gallery_html(
@@ -94,18 +95,15 @@ def gallery_html(
     cases = list(cases)
     sections = []
     for level, label in LEVELS.items():
-        cards = "".join(card(c, href(c)) for c in cases if c.level == level)
+        cards = [(c, href(c), Markup(thumbnail_svg(c))) for c in cases if c.level == level]
         if cards:
-            sections.append(
-                f'<section aria-label="{label}"><h2>{label}</h2>'
-                f'<ul class="qilab-gallery">{cards}</ul></section>'
-            )
-    tail = f'<p class="note">{html.escape(footer)}</p>' if footer else ""
-    hints = "".join(f'<link rel="prefetch" href="{html.escape(url)}">' for url in prefetch)
-    return (
-        '<!DOCTYPE html><html lang="en-GB"><head><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f'<link rel="icon" href="data:,">{hints}<title>{TITLE}</title><style>{CSS}</style></head>'
-        f'<body><main><h1>{TITLE}</h1><p class="intro">{INTRO}</p>'
-        f'<p class="note">{DATA_NOTE}</p>{"".join(sections)}{tail}</main></body></html>'
+            sections.append((label, cards))
+    return _template().render(
+        title=TITLE,
+        intro=INTRO,
+        data_note=DATA_NOTE,
+        css=Markup(CSS),
+        sections=sections,
+        footer=footer,
+        prefetch=list(prefetch),
     )
