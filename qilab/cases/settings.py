@@ -7,11 +7,12 @@ the limits live in one place an academy can read and change: the ``server:`` blo
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields, replace
+from dataclasses import asdict, dataclass, fields, replace
 from pathlib import Path
 from typing import Any
 
 from qilab.errors import QilabError
+from qilab.validation import problems
 
 
 class CaseSettingsError(QilabError):
@@ -120,26 +121,60 @@ def kernels_for_memory(total_bytes: int | None = None) -> int:
     return max(2, int(total_bytes * MEMORY_SHARE / (KERNEL_MB * 1024**2)))
 
 
+def _whole_number(name: str, lo: int, hi: int) -> dict[str, Any]:
+    return {
+        "type": "integer",
+        "minimum": lo,
+        "maximum": hi,
+        "x-message": f"is {{value!r}}; it must be a whole number from {lo} to {hi}",
+        "x-fix": f"set {name}: to a whole number from {lo} to {hi}",
+    }
+
+
+#: The ``server:`` block's shape (JSON Schema draft 2020-12, worded by :mod:`qilab.validation`).
+SCHEMA: dict[str, Any] = {
+    "$schema": "https://json-schema.org/draft/2020-12/schema",
+    "title": "qilab cases server settings (the server: block of curriculum/cases/cases.yaml)",
+    "type": "object",
+    "x-message": "must be a mapping of setting: value, found {kind}",
+    "x-fix": "write server: and then one setting per line, indented",
+    "properties": {
+        **{name: _whole_number(name, lo, hi) for name, (lo, hi) in LIMITS.items()},
+        "pool_sizes": {
+            "type": ["object", "null"],
+            "additionalProperties": _whole_number("a case's pool size", *LIMITS["pool_size"]),
+            "x-fix": "write pool_sizes: with one line per case, slug: size",
+        },
+        "cull_connected": {
+            "type": "boolean",
+            "x-message": "is {value!r}; it must be true or false",
+            "x-fix": "write cull_connected: true or cull_connected: false",
+        },
+        "allowed_hosts": {
+            "type": "array",
+            "items": {"type": "string", "pattern": r"\S"},
+            "x-message": "must be a list of host names, found {value!r}",
+            "x-fix": "write allowed_hosts: [board.example.nhs.uk] (a list, even of one name)",
+        },
+    },
+    "additionalProperties": False,
+    "x-unknown-fix": "remove it or correct its spelling (server settings: "
+    f"{', '.join(f.name for f in fields(ServerSettings))})",
+}
+
+
+def _raise_problems(block: Any, source: str) -> None:
+    found = problems(block, SCHEMA)
+    if found:
+        first = found[0]
+        where = f"server.{first.where}" if first.where else "server"
+        more = f" (and {len(found) - 1} more)" if len(found) > 1 else ""
+        raise CaseSettingsError(f"{source}: {where}: {first.message}. Fix: {first.fix}{more}")
+
+
 def check(settings: ServerSettings, source: str) -> ServerSettings:
     """Reject values that would exhaust the machine or never let a case open."""
-    for name, (lo, hi) in LIMITS.items():
-        value = getattr(settings, name)
-        if isinstance(value, bool) or not isinstance(value, int) or not lo <= value <= hi:
-            raise CaseSettingsError(
-                f"{source}: server setting {name}={value!r} must be a whole number from "
-                f"{lo} to {hi}."
-            )
-    lo, hi = LIMITS["pool_size"]
-    for slug, size in (settings.pool_sizes or {}).items():
-        if isinstance(size, bool) or not isinstance(size, int) or not lo <= size <= hi:
-            raise CaseSettingsError(
-                f"{source}: pool_sizes['{slug}']={size!r} must be a whole number from {lo} to {hi}."
-            )
-    hosts = settings.allowed_hosts
-    if isinstance(hosts, str) or not all(isinstance(h, str) and h.strip() for h in hosts):
-        raise CaseSettingsError(f"{source}: allowed_hosts must be a list of host names.")
-    if not isinstance(settings.cull_connected, bool):
-        raise CaseSettingsError(f"{source}: cull_connected must be true or false.")
+    _raise_problems(asdict(settings), source)
     return settings
 
 
@@ -153,15 +188,7 @@ def from_index(raw: dict[str, Any], index: Path) -> ServerSettings:
     2
     """
     block = raw.get("server") or {}
-    if not isinstance(block, dict):
-        raise CaseSettingsError(f"{index}: `server:` must be a mapping of setting: value.")
-    known = {f.name for f in fields(ServerSettings)}
-    unknown = sorted(set(block) - known)
-    if unknown:
-        raise CaseSettingsError(
-            f"{index}: unknown server setting(s) {', '.join(unknown)}: "
-            f"use {', '.join(sorted(known))}."
-        )
+    _raise_problems(block, str(index))
     if isinstance(block.get("allowed_hosts"), list):
         block = {**block, "allowed_hosts": tuple(block["allowed_hosts"])}
     return check(ServerSettings(**block), str(index))

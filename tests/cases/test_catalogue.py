@@ -157,8 +157,14 @@ def test_server_settings_come_from_the_index_and_reject_what_would_exhaust_the_m
     for bad in ({"pool_size": 500}, {"execution_timeout": 0}, {"cull_interval": "often"}):
         with pytest.raises(CaseSettingsError, match=next(iter(bad))):
             from_index({"server": bad}, Path("cases.yaml"))
-    with pytest.raises(CaseSettingsError, match="unknown server setting"):
+    with pytest.raises(CaseSettingsError, match=r"server\.pool: unknown key\. Fix: remove it"):
         from_index({"server": {"pool": 2}}, Path("cases.yaml"))
+    with pytest.raises(CaseSettingsError) as caught:
+        from_index({"server": {"pool_size": 500}}, Path("cases.yaml"))
+    assert str(caught.value) == (
+        "cases.yaml: server.pool_size: is 500; it must be a whole number from 0 to 16. "
+        "Fix: set pool_size: to a whole number from 0 to 16"
+    )
     per_case = ServerSettings(pool_size=1, pool_sizes={"a": 3})
     assert per_case.pool_for("a") == 3 and per_case.pool_for("b") == 1
     assert per_case.with_overrides(pool_size=0).pool_for("a") == 0
