@@ -34,6 +34,7 @@ PACKAGES: list[str] = [
     "qilab.validation",
     "qilab.offline",
     "qilab.curriculum",
+    "qilab.cases",
 ]
 
 

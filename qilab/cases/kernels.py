@@ -123,7 +123,11 @@ class CasesKernelManager(AsyncMappingKernelManager):
             return
         await super().cull_kernel_if_idle(kernel_id)
 
-    async def shutdown_kernel(self, kernel_id: str, *args: Any, **kwargs: Any) -> None:
+    # jupyter_client declares shutdown_kernel as (*args, **kwargs) through its run_sync wrapper;
+    # the real signature is (kernel_id, now=False, restart=False), which this keeps.
+    async def shutdown_kernel(  # type: ignore[override]
+        self, kernel_id: str, *args: Any, **kwargs: Any
+    ) -> None:
         await super().shutdown_kernel(kernel_id, *args, **kwargs)
         self._forget(kernel_id)
 

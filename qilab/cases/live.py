@@ -30,7 +30,7 @@ from qilab.errors import QilabError
 log = logging.getLogger(__name__)
 
 #: A chart builder returns the chart and a sentence describing it for screen readers.
-Built = tuple[alt.TopLevelMixin, str]
+Built = tuple[alt.TopLevelSpec, str]
 
 EMBED_OPTIONS = {"actions": False, "renderer": "svg"}
 
@@ -73,7 +73,7 @@ def _caption(description: str) -> widgets.HTML:
     return caption
 
 
-def chart_widget(chart: alt.TopLevelMixin) -> alt.JupyterChart:
+def chart_widget(chart: alt.TopLevelSpec) -> alt.JupyterChart:
     """An offline JupyterChart of *chart* (SVG renderer, no export menu)."""
     _offline()
     widget = alt.JupyterChart(chart, embed_options=EMBED_OPTIONS)
@@ -81,7 +81,7 @@ def chart_widget(chart: alt.TopLevelMixin) -> alt.JupyterChart:
     return widget
 
 
-def show(chart: alt.TopLevelMixin, description: str) -> widgets.VBox:
+def show(chart: alt.TopLevelSpec, description: str) -> widgets.VBox:
     """A chart with its caption, for a notebook cell to display.
 
     Examples

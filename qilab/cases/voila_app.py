@@ -239,7 +239,7 @@ class StatusHandler(JupyterHandler):
     def get(self) -> None:
         self.set_header("Content-Type", "application/json")
         self.set_header("Cache-Control", "no-cache")
-        counts = getattr(self.kernel_manager, "counts", dict)()
+        counts: dict[str, int] = getattr(self.kernel_manager, "counts", dict)()
         status = {"cases": pool_status(self.kernel_manager, self.cases), "kernels": counts}
         self.finish(json.dumps(status))
 

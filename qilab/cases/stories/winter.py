@@ -50,7 +50,7 @@ def weekly() -> pd.DataFrame:
     return data[data["week"].isin(full)].groupby("week")[numeric].mean().reset_index()
 
 
-def beds_chart() -> tuple[alt.LayerChart, str]:
+def beds_chart() -> tuple[alt.TopLevelSpec, str]:
     """Daily beds open and beds occupied, with the winter events marked."""
     data = census()
     long = data.melt(
@@ -122,7 +122,7 @@ def beds_chart() -> tuple[alt.LayerChart, str]:
     return chart, text
 
 
-def measure_chart(measure: str) -> tuple[alt.LayerChart, str]:
+def measure_chart(measure: str) -> tuple[alt.TopLevelSpec, str]:
     """Weekly I chart of one measure, limits from the weeks before D2A began, extended."""
     column, label = MEASURES[measure]
     data = weekly()
