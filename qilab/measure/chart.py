@@ -217,6 +217,7 @@ def _chart_frame(res: QicResult, x_kind: str) -> pd.DataFrame:
     frame["runs_signal"] = d["runs_signal"].to_numpy()
     frame["include"] = d["include"].to_numpy()
     frame["part"] = d["part"].to_numpy()
+    frame["notes"] = d["notes"].astype(object).where(d["notes"].notna(), "")  # tooltip: no "null"
 
     colour = np.full(len(d), COLOURS["data"], dtype=object)
     shape = np.full(len(d), "circle", dtype=object)
@@ -347,7 +348,7 @@ def _tooltip(frame: pd.DataFrame, x_kind: str, x_title: str, y_title: str) -> li
             alt.Tooltip("lcl:Q", title="lower limit", format=",.4~g"),
             alt.Tooltip("ucl:Q", title="upper limit", format=",.4~g"),
         ]
-    if d["notes"].notna().any():
+    if d["notes"].astype(bool).any():
         tips.append(alt.Tooltip("notes:N", title="note"))
     if d["point_status"].astype(bool).any():
         tips.append(alt.Tooltip("point_status:N", title="this point"))

@@ -108,10 +108,17 @@ def describe(res: QicResult) -> str:
         out = g[g["sigma_signal"]]
         if not rules.labels_points and g["ucl"].notna().any():
             if len(out):
+                excluded = out[~out["include"].astype(bool)]
+                aside = (
+                    f" ({_points(excluded['x'])} {'is' if len(excluded) == 1 else 'are'} "
+                    "excluded from the calculations)"
+                    if len(excluded)
+                    else ""
+                )
                 sentences.append(
                     f"{len(out)} point{'s' if len(out) != 1 else ''} "
                     f"{'lie' if len(out) != 1 else 'lies'} outside the limits, a sign of special "
-                    f"cause variation: {_points(out['x'])}."
+                    f"cause variation: {_points(out['x'])}{aside}."
                 )
             else:
                 sentences.append("No point lies outside the limits.")

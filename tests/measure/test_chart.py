@@ -264,3 +264,18 @@ def test_mdc_tooltips_name_the_making_data_count_rule() -> None:
     assert rows[-1]["point_status"] == RULE_NAMES[res.data["mdc_rule"].iloc[-1]]
     common = (res.data["point_type"] == "common_cause").to_numpy()
     assert [r["point_status"] == "" for r in rows] == list(common)
+
+
+def test_describe_says_which_points_outside_the_limits_were_excluded() -> None:
+    y = [5.0, 6, 5, 6, 5, 6, 5, 6, 5, 6, 5, 6, 30, 6, 5, 6, 5, 6, 5, 6]
+    res = qic(y, chart="i", exclude=[12])  # positions count from 0
+    assert bool(res.data["sigma_signal"].iloc[12]) and not bool(res.data["include"].iloc[12])
+    assert "1 point lies outside the limits" in res.describe()
+    assert "(13 is excluded from the calculations)" in res.describe()
+    assert "excluded from the calculations)" not in qic(y, chart="i").describe()
+
+
+def test_tooltips_show_no_null_for_points_without_a_note() -> None:
+    res = qic([3, 4, 5, 4, 3, 4], notes={2: "Change A"})
+    rows = [r for r in _values(_spec(res.chart())) if not r["bridge"]]
+    assert [r["notes"] for r in rows] == ["", "", "Change A", "", "", ""]  # position 2
