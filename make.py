@@ -59,6 +59,8 @@ TEST_SYSTEM_PACKAGES = {"chromium": CHROMIUM, "postgresql": PG_CTL, "bubblewrap"
 PROXY_PACKAGE = ROOT / "qilab" / "hub" / "node"
 PROXY_DIR = ROOT / ".qilab" / "node"
 PROXY = PROXY_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
+#: Node.js and npm, which install and run the proxy (Debian's, if none is installed).
+NODE_PACKAGES = {"nodejs": Path("/usr/bin/node"), "npm": Path("/usr/bin/npm")}
 
 
 def say(message: str) -> None:
@@ -165,6 +167,8 @@ def ensure_proxy() -> None:
     digest = hashlib.sha256(lock).hexdigest()
     if PROXY.exists() and stamp.is_file() and stamp.read_text() == digest:
         return
+    if shutil.which("npm") is None:
+        ensure_system_packages(NODE_PACKAGES)
     npm = shutil.which("npm")
     if npm is None:
         fail(

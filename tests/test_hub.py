@@ -58,18 +58,27 @@ def test_the_learners_own_nbgrader_config_has_no_gradebook(tmp_path, course):
     assert (settings.state.stat().st_mode & 0o777) == 0o700
 
 
-def test_lti_yaml_switches_the_log_in_to_the_lms(tmp_path, course):
+def test_the_courses_lti_yaml_switches_the_log_in_to_the_lms(tmp_path, course):
+    """The hub loads jupyterhub-ltiauthenticator with the course's own LTI 1.3 settings."""
+    from ltiauthenticator.lti13.auth import LTI13Authenticator
+    from traitlets.config import Config
+
     state = tmp_path / "state"
-    state.mkdir()
-    (state / "lti.yaml").write_text(
-        "issuer: https://lms.example\nclient_id: abc\n"
-        "authorize_url: https://lms.example/auth\njwks_url: https://lms.example/jwks\n"
+    (course / "lti.yaml").write_text(
+        "issuer: https://lms.example\nclient_id: abc\nlearner_id: email\n"
+        "auth_login_url: https://lms.example/auth\nkey_set_url: https://lms.example/jwks\n"
     )
     text = hubconfig.config_text(hubconfig.describe(state, course, tutors=["t"]))
-    assert "ltiauthenticator.lti13.auth.LTI13Authenticator" in text
-    assert "c.LTI13Authenticator.issuer = 'https://lms.example'" in text
-    (state / "lti.yaml").write_text("issuer: https://lms.example\n")
-    with pytest.raises(hubconfig.HubConfigError, match="lacks client_id, authorize_url"):
+    namespace = {"get_config": Config}
+    exec(compile(text, "jupyterhub_config.py", "exec"), namespace)
+    authenticator = LTI13Authenticator(config=namespace["c"])
+    assert authenticator.issuer == "https://lms.example"
+    assert authenticator.client_id == {"abc"}
+    assert authenticator.authorize_url == "https://lms.example/auth"
+    assert authenticator.jwks_endpoint == "https://lms.example/jwks"
+    assert authenticator.username_key == "email"  # the learner ids the roster pull gives
+    (course / "lti.yaml").write_text("issuer: https://lms.example\n")
+    with pytest.raises(hubconfig.HubConfigError, match="lacks client_id, auth_login_url"):
         hubconfig.describe(state, course, tutors=["t"])
 
 
@@ -151,3 +160,15 @@ def test_a_learner_sandbox_binds_only_their_own_folders(tmp_path):
     assert ("--ro-bind", str(tmp_path / "id" / "passwd"), "/etc/passwd") in pairs
     assert str(exchange / "inbound" / "bob") not in cmd
     assert "alice:x:1000:1000" in (tmp_path / "id" / "passwd").read_text()
+
+
+@pytest.mark.slow
+def test_the_installed_proxy_is_the_pinned_version():
+    """make.py's `npm ci` installed exactly the configurable-http-proxy package.json pins."""
+    import json
+
+    from qilab.hub.proxy import NODE_PACKAGE, proxy_command
+
+    pinned = json.loads((NODE_PACKAGE / "package.json").read_text())["dependencies"]
+    done = subprocess.run([*proxy_command(), "--version"], capture_output=True, text=True)
+    assert done.stdout.strip() == pinned["configurable-http-proxy"]

@@ -140,6 +140,8 @@ def test_learners_tutor_exchange_isolation_and_restart(hub_course, browser) -> N
         # The tutor collects (Bob's forgery is refused), autogrades and returns feedback.
         collected = course_action(hub, "collect", ASSIGNMENT)
         assert (course.root / "submitted" / "alice" / ASSIGNMENT).is_dir(), collected
+        assert collected.returncode == 1, collected.stdout + collected.stderr  # needs attention
+        assert "in bob's own exchange folder but names alice" in collected.stdout, collected
         alice_copy = course.root / "submitted" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
         assert "run_median" in alice_copy.read_text()  # her answer, not Bob's forgery
         stamp = (alice_copy.parent / "timestamp.txt").read_text()

@@ -28,7 +28,7 @@ the hub's database and cookie secret, kept across restarts) and starts JupyterHu
 
 Log-in: one course password from the environment (QILAB_HUB_PASSWORD, at least 8 characters;
 QILAB_HUB_ADMIN_PASSWORD too when there are --admin users), or LTI 1.3 from the academy's LMS
-when lti.yaml is in the state folder, or --auth pam for this machine's accounts.
+when the course has an lti.yaml (qilab course lms), or --auth pam for this machine's accounts.
 """
 
 EPILOG = """\
@@ -88,7 +88,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.add_argument(
         "--auth",
         choices=hubconfig.AUTHENTICATORS,
-        help="log-in (default: lti if STATE/lti.yaml exists, else shared-password)",
+        help="log-in (default: lti if the course has an lti.yaml, else shared-password)",
     )
     parser.add_argument(
         "--print-config",
@@ -125,8 +125,7 @@ def run(args: argparse.Namespace) -> int:
         if len(password) < 8:
             raise QilabError(
                 f"set the course password in {hubconfig.PASSWORD_ENV} (at least 8 characters; "
-                "tell it to the cohort), or log in through the LMS with lti.yaml in "
-                f"{settings.state}."
+                "tell it to the cohort), or log in through the LMS: see `qilab course lms`."
             )
         if settings.admins and len(os.environ.get(hubconfig.ADMIN_PASSWORD_ENV, "")) < 32:
             raise QilabError(

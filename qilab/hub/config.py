@@ -28,8 +28,11 @@ from qilab.errors import QilabError
 CONFIG_NAME = "jupyterhub_config.py"
 DB_NAME = "jupyterhub.sqlite"
 COOKIE_SECRET_NAME = "jupyterhub_cookie_secret"
-#: The LTI 1.3 settings that switch the hub's log-in to the academy's LMS.
+#: The course's LTI 1.3 settings (`qilab course lms`): with them, the hub's log-in is the LMS's.
 LTI_NAME = "lti.yaml"
+#: The launch claim that names a hub user, by the course's ``learner_id`` setting, so that the
+#: hub's user names are the learner ids `qilab course lms roster` gives new learners.
+LTI_USERNAME_KEYS = {"user_id": "sub", "email": "email"}
 #: The group whose members get the tutor tools (and the course folder).
 TUTORS_GROUP = "tutors"
 #: Environment variables holding the trial authenticator's passwords.
@@ -108,19 +111,31 @@ def read_users(path: Path) -> dict[str, list[str]]:
 
 
 def read_lti(path: Path) -> dict[str, str]:
-    """The LMS's LTI 1.3 endpoints for the hub's log-in (``lti.yaml`` in the state folder)."""
+    """The LMS's LTI 1.3 addresses for the hub's log-in, from the course's ``lti.yaml``."""
     try:
         data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
     except yaml.YAMLError as exc:
         raise HubConfigError(f"{path} is not valid YAML ({exc}): fix it.") from None
-    needed = ("issuer", "client_id", "authorize_url", "jwks_url")
+    needed = ("issuer", "client_id", "auth_login_url", "key_set_url")
     missing = [key for key in needed if not isinstance(data, dict) or not data.get(key)]
     if missing:
         raise HubConfigError(
             f"{path} lacks {', '.join(missing)}: copy them from the LMS's tool registration "
             "(grading/README.md §9 names each one)."
         )
-    return {key: str(data[key]) for key in (*needed, "username_key") if data.get(key)}
+    learner_id = str(data.get("learner_id") or "user_id")
+    if learner_id not in LTI_USERNAME_KEYS:
+        raise HubConfigError(
+            f"{path}: learner_id {learner_id!r} cannot name hub users (the LMS's launch does "
+            f"not carry it): use {' or '.join(LTI_USERNAME_KEYS)} for a cohort on the hub."
+        )
+    return {
+        "issuer": str(data["issuer"]),
+        "client_id": str(data["client_id"]),
+        "authorize_url": str(data["auth_login_url"]),
+        "jwks_url": str(data["key_set_url"]),
+        "username_key": LTI_USERNAME_KEYS[learner_id],
+    }
 
 
 CONFIG_TEMPLATE = """\
@@ -167,7 +182,7 @@ c.Spawner.http_timeout = 120
 
 SHARED_PASSWORD_AUTH = f"""\
 # Log-in: one password for the course (a workshop, a trial; the academy's LMS replaces it when
-# lti.yaml is in the state folder). Passwords come from the hub's environment, never this file.
+# the course has an lti.yaml). Passwords come from the hub's environment, never this file.
 c.JupyterHub.authenticator_class = "shared-password"
 c.SharedPasswordAuthenticator.user_password = os.environ["{PASSWORD_ENV}"]
 if c.Authenticator.admin_users:
@@ -180,7 +195,8 @@ c.JupyterHub.authenticator_class = "pam"
 """
 
 LTI_AUTH = """\
-# Log-in: LTI 1.3 launches from the academy's LMS (jupyterhub-ltiauthenticator), from lti.yaml.
+# Log-in: LTI 1.3 launches from the academy's LMS (jupyterhub-ltiauthenticator), from the
+# course's lti.yaml. Hub user names are the learner ids `qilab course lms roster` gives.
 c.JupyterHub.authenticator_class = "ltiauthenticator.lti13.auth.LTI13Authenticator"
 c.LTI13Authenticator.issuer = {issuer!r}
 c.LTI13Authenticator.client_id = [{client_id!r}]
@@ -203,8 +219,7 @@ def config_text(settings: HubSettings) -> str:
     """The ``jupyterhub_config.py`` for these settings (pure: nothing is written or started)."""
     state = settings.state
     if settings.authenticator == "lti":
-        lti = {"username_key": "sub", **settings.lti}
-        auth = LTI_AUTH.format(**lti)
+        auth = LTI_AUTH.format(**settings.lti)
     elif settings.authenticator == "pam":
         auth = PAM_AUTH
     else:
@@ -286,8 +301,8 @@ def describe(
     """Check the course and the people, and gather the hub's settings.
 
     Learners default to the course's roster (``qilab course init --roster``), so the hub lets in
-    exactly the cohort the gradebook knows. The log-in is LTI 1.3 when ``lti.yaml`` is in the
-    state folder, else the course password (or PAM, asked for by name).
+    exactly the cohort the gradebook knows. The log-in is LTI 1.3 when the course has an
+    ``lti.yaml`` (``qilab course lms``), else the course password (or PAM, asked for by name).
     """
     from qilab.grading.course import Course
 
@@ -314,7 +329,7 @@ def describe(
             f"{', '.join(both)} cannot be both a tutor and a learner: a learner's server is "
             "sandboxed and a tutor's sees the course. Remove them from one list."
         )
-    lti_file = state / LTI_NAME
+    lti_file = course / LTI_NAME
     lti: dict[str, str] = {}
     if authenticator is None:
         authenticator = "lti" if lti_file.is_file() else "shared-password"

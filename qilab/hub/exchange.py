@@ -67,6 +67,21 @@ def learner_folders(exchange: Path, course_id: str, learner: str) -> dict[str, P
     return folders
 
 
+def misattributed(inbound: Path, assignment: str) -> list[tuple[str, str, Path]]:
+    """Submissions in one learner's folder naming another: (folder's learner, name, path).
+
+    Only the learner can write into their own folder, so such a file is a forgery (or a
+    learner's mistake): :class:`PerLearnerCollect` refuses it and ``qilab course collect``
+    names it to the tutor.
+    """
+    found = []
+    for path in sorted(inbound.glob(f"*/*+{assignment}+*")):
+        owner, claimed = path.parent.name, path.name.split("+", 1)[0]
+        if claimed != owner:
+            found.append((owner, claimed, path))
+    return found
+
+
 class PerLearnerCollect(ExchangeCollect):
     """nbgrader's collect, also reading ``inbound/LEARNER/`` folders (the hub's layout)."""
 
