@@ -8,8 +8,8 @@ over a synthetic course, logs N learners in with headless Chromium, and measures
 learner's whole sandbox (bubblewrap, the single-user JupyterLab server and its kernels):
 
 * idle: JupyterLab open on the start page, no kernel running;
-* active: a kernel that has imported the course's stack (pandas, Altair, QI Lab's charts and
-  widgets) and drawn a run chart, as a learner working through a lesson.
+* active: a kernel that has imported the course's stack (pandas, Altair, QI Lab) and shown an
+  I chart of a two-year daily data set, as a learner working through a lesson.
 
 Memory is the proportional set size (PSS: shared libraries divided among the processes that
 map them), so the figures add up across learners. Prints the median per learner and how many
@@ -41,26 +41,34 @@ ACTIVE_CODE = """
 import qilab.datasets, qilab.measure
 ed = qilab.datasets.load("ed_daily")
 result = qilab.measure.qic("pct_within_4_hours", x="date", data=ed, chart="i")
-spec = result.chart().to_dict()
+from IPython.display import display
+display(result.chart())  # rendered as the lesson shows it (offline Vega bundle, SVG)
 print("ok", len(ed))
 """
 
 
 def sandbox_pss(user: str) -> float:
     """MB of PSS of ``user``'s whole server: the bubblewrap sandbox and everything in it."""
-    total = 0
+    total, kernels = 0, 0
     for proc in psutil.process_iter(["cmdline"]):
         try:
             if "jupyterhub-singleuser" not in " ".join(proc.info["cmdline"] or []):
                 continue
             if proc.environ().get("JUPYTERHUB_USER") != user:
                 continue
-            if proc.name() == "bwrap":
+            # The outer bubblewrap only: it forks an inner one, which is part of its tree.
+            if proc.name() == "bwrap" and proc.parent().name() != "bwrap":
                 tree = [proc, *proc.children(recursive=True)]
                 total += sum(p.memory_full_info().pss for p in tree)
+                kernels += sum("ipykernel" in " ".join(p.cmdline()) for p in tree)
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
+    KERNELS[user] = kernels
     return total / 2**20
+
+
+#: Kernels found in each learner's sandbox at the last measurement (0 when idle, 1 active).
+KERNELS: dict[str, int] = {}
 
 
 def main() -> int:
@@ -93,6 +101,7 @@ def main() -> int:
                     api(pages[user], user, "DELETE", f"api/sessions/{session['id']}")
             time.sleep(5)
             idle = [sandbox_pss(u) for u in users]
+            assert not any(KERNELS.values()), f"kernels still running when idle: {KERNELS}"
             kernels = {}
             for user in users:
                 _, kernel = api(pages[user], user, "POST", "api/kernels", {"name": "python3"})
@@ -105,6 +114,7 @@ def main() -> int:
                 assert "ok" in out, out
             time.sleep(3)
             active = [sandbox_pss(u) for u in users]
+            assert all(n == 1 for n in KERNELS.values()), f"one kernel each: {KERNELS}"
             browser.close()
 
     idle_mb, active_mb = statistics.median(idle), statistics.median(active)

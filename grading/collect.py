@@ -177,7 +177,7 @@ def _stage_exchange(course: Course, assignment: str, staging: Path, report: Coll
     if not result["success"]:
         text = (result.get("error") or result.get("log") or "").strip().splitlines()
         report.problems.append(f"nbgrader collect failed: {text[-1] if text else '?'}")
-    from qilab.hub.exchange import misattributed  # the hub's per-learner exchange folders
+    from qilab.grading.exchange import misattributed  # imports nbgrader: only when collecting
 
     inbound = course.exchange_root() / course.course_id / "inbound"
     for owner, claimed, path in misattributed(inbound, assignment):

@@ -16,6 +16,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -35,6 +36,18 @@ LEARNERS = ["alice", "bob"]
 TUTOR = "tutor"
 ASSIGNMENT = synthetic.ASSIGNMENT
 MINUTE = 60_000
+#: Every URL the people's pages requested (nothing may leave this machine).
+REQUESTS: list[str] = []
+
+
+def outside_requests() -> list[str]:
+    """Requests that left this machine (data:, blob: and about: URLs never do)."""
+    return [
+        url
+        for url in REQUESTS
+        if urllib.parse.urlsplit(url).scheme not in {"data", "blob", "about"}
+        and urllib.parse.urlsplit(url).hostname not in {"127.0.0.1", "localhost", "::1"}
+    ]
 
 
 @dataclass
@@ -117,6 +130,7 @@ def start_log_in(browser: Any, hub: Hub, user: str, password: str = PASSWORD) ->
     """A new browser context logging in as ``user`` (the hub starts their server)."""
     context = browser.new_context(viewport={"width": 1400, "height": 900})
     page = context.new_page()
+    page.on("request", lambda request: REQUESTS.append(request.url))
     page.goto(f"{hub.base}/hub/login")
     page.fill("input[name=username]", user)
     page.fill("input[name=password]", password)

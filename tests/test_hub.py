@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 from qilab.grading import synthetic
 from qilab.grading.course import init_course
+from qilab.grading.exchange import COURSE_MARKER, ensure_course_settings
 
 from qilab.hub import config as hubconfig
-from qilab.hub.exchange import COURSE_MARKER, ensure_course_settings
 from qilab.hub.spawner import learner_sandbox, write_identity
 
 BIN = Path(sys.executable).parent
@@ -172,3 +172,20 @@ def test_the_installed_proxy_is_the_pinned_version():
     pinned = json.loads((NODE_PACKAGE / "package.json").read_text())["dependencies"]
     done = subprocess.run([*proxy_command(), "--version"], capture_output=True, text=True)
     assert done.stdout.strip() == pinned["configurable-http-proxy"]
+
+
+def test_the_kubernetes_values_give_each_learner_only_their_own_exchange_folders(repo):
+    """z2jh's learner mounts follow the per-learner layout the tutor's commands read."""
+    import yaml
+
+    values = yaml.safe_load((repo / "deploy" / "z2jh" / "values.yaml").read_text())
+    mounts = {
+        m["subPath"].split("/", 1)[1]: m
+        for m in values["singleuser"]["storage"]["extraVolumeMounts"]
+    }
+    assert set(mounts) == {"outbound", "inbound/{username}", "feedback/{username}"}
+    assert mounts["outbound"]["readOnly"] and mounts["feedback/{username}"]["readOnly"]
+    assert not mounts["inbound/{username}"].get("readOnly")
+    assert all(m["mountPath"].endswith("/" + key.split("/")[0]) for key, m in mounts.items())
+    assert values["cull"]["enabled"] is True
+    assert values["hub"]["config"]["JupyterHub"]["authenticator_class"].startswith("ltiauth")

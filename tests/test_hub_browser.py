@@ -26,6 +26,7 @@ from hub_helpers import (
     Hub,
     api,
     make_course,
+    outside_requests,
     run_in_kernel,
     running_hub,
     start_log_in,
@@ -185,3 +186,4 @@ def test_learners_tutor_exchange_isolation_and_restart(hub_course, browser) -> N
         page.wait_for_selector("text=alice", timeout=MINUTE)
         assert "/hub/login" not in page.url
         shot(page, "alice-after-restart")
+    assert outside_requests() == []  # offline: nothing fetched from the internet

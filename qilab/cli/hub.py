@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 from pathlib import Path
 
 from qilab import paths
 from qilab.errors import QilabError
+from qilab.grading import sandbox
+from qilab.grading.exchange import ensure_course_settings
 from qilab.hub import config as hubconfig
-from qilab.hub.exchange import ensure_course_settings
 from qilab.hub.proxy import proxy_command
 from qilab.ports import check_port, free_port
 
@@ -114,7 +116,7 @@ def run(args: argparse.Namespace) -> int:
         hub_port=8081 if printing else free_port(),
         proxy_api_port=8001 if printing else free_port(),
         authenticator=args.auth,
-        proxy_command=["configurable-http-proxy"] if printing else proxy_command(),
+        proxy_command=["configurable-http-proxy"],
     )
     if printing:
         print(hubconfig.config_text(settings), end="")
@@ -132,6 +134,14 @@ def run(args: argparse.Namespace) -> int:
                 f"hub admins need their own password in {hubconfig.ADMIN_PASSWORD_ENV} "
                 "(at least 32 characters, not the course password)."
             )
+    reason = sandbox.probe()
+    if reason:
+        raise QilabError(
+            f"refusing to start the hub: {reason}, so learners' servers could not be kept "
+            "apart. To fix: install bubblewrap on Linux (Debian/Ubuntu: `sudo apt-get install "
+            "bubblewrap`)."
+        )
+    settings = dataclasses.replace(settings, proxy_command=tuple(proxy_command()))
     if ensure_course_settings(settings.course):
         print(
             f"qilab hub: added the hub's exchange settings to {settings.course}/nbgrader_config.py",

@@ -5,7 +5,7 @@
   team can read, keep and change;
 - :mod:`qilab.hub.spawner` starts each person's own JupyterLab: learners inside a bubblewrap
   sandbox that sees only their own folder, tutors with the course and nbgrader's tutor tools;
-- :mod:`qilab.hub.exchange` keeps nbgrader's exchange private per learner (each sees only
+- :mod:`qilab.grading.exchange` keeps nbgrader's exchange private per learner (each sees only
   their own submissions and feedback);
 - :mod:`qilab.hub.proxy` finds the pinned configurable-http-proxy (``make.py`` installs it).
 """

@@ -12,7 +12,7 @@ mount, PID, IPC and user namespaces, and sees only:
 - the course's lessons (``curriculum/``), read-only, and their own folder, read-write (with
   their own copy of the lessons, made on first start, so their work is kept);
 - the course's released assignments (``outbound/``), read-only, and their own
-  ``inbound/LEARNER`` and ``feedback/LEARNER`` exchange folders (:mod:`qilab.hub.exchange`).
+  ``inbound/LEARNER`` and ``feedback/LEARNER`` exchange folders (:mod:`qilab.grading.exchange`).
 
 Another learner's folder, the course folder (``source/``, the gradebook, ``nbgrader_config.py``),
 the hub's database and cookie secret are simply not there. The sandbox shares the machine's
@@ -36,7 +36,7 @@ from traitlets import Unicode, default
 
 from qilab import paths
 from qilab.grading import sandbox
-from qilab.hub.exchange import learner_folders
+from qilab.grading.exchange import learner_folders
 from qilab.lab import JUPYTER_CONFIG_DIR, LEARNER_CONFIG_DIR, START_PAGE
 
 #: The host paths of /etc a JupyterLab server needs besides the kernel's (names, hosts).

@@ -36,9 +36,9 @@ COURSE_MARKER = "# --- QI Lab hub: per-learner exchange folders (added by `qilab
 COURSE_SETTINGS = f"""
 {COURSE_MARKER}
 # On the hub each learner's sandbox sees only EXCHANGE/COURSE/inbound/LEARNER and
-# feedback/LEARNER (qilab/hub/exchange.py): collect and release feedback there too.
-c.ExchangeFactory.collect = "qilab.hub.exchange.PerLearnerCollect"
-c.ExchangeFactory.release_feedback = "qilab.hub.exchange.PerLearnerReleaseFeedback"
+# feedback/LEARNER (grading/exchange.py): collect and release feedback there too.
+c.ExchangeFactory.collect = "qilab.grading.exchange.PerLearnerCollect"
+c.ExchangeFactory.release_feedback = "qilab.grading.exchange.PerLearnerReleaseFeedback"
 """
 
 
