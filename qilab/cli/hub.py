@@ -100,6 +100,14 @@ def register(sub: argparse._SubParsersAction) -> None:
     parser.set_defaults(func=run)
 
 
+def _installed_proxy() -> list[str]:
+    """The pinned proxy if installed, else its name (for a printed config)."""
+    try:
+        return proxy_command()
+    except QilabError:
+        return ["configurable-http-proxy"]
+
+
 def run(args: argparse.Namespace) -> int:
     state = Path(args.state) if args.state else paths.state_dir() / "hub"
     port = free_port(args.ip) if args.port == 0 else args.port
@@ -116,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
         hub_port=8081 if printing else free_port(),
         proxy_api_port=8001 if printing else free_port(),
         authenticator=args.auth,
-        proxy_command=["configurable-http-proxy"],
+        proxy_command=_installed_proxy(),
     )
     if printing:
         print(hubconfig.config_text(settings), end="")

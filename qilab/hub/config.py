@@ -142,7 +142,9 @@ CONFIG_TEMPLATE = """\
 # jupyterhub_config.py for the QI Lab course {course_id!r}.
 # Written by `qilab hub` (qilab/hub/config.py); `qilab hub` rewrites it on every start, so
 # change the hub's description (its options or users file) rather than this file, or copy it
-# and start JupyterHub yourself: `jupyterhub -f {config}`.
+# and start JupyterHub on it yourself once `qilab hub` has run (it also writes the learners'
+# nbgrader settings and the course's exchange settings):
+#   jupyterhub -f {config}
 import os
 
 c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
