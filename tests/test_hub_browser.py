@@ -36,7 +36,8 @@ from qilab.grading import synthetic
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-SHOTS = Path(__file__).resolve().parent.parent / ".qilab" / "test-artifacts"
+REPO = Path(__file__).resolve().parent.parent
+SHOTS = REPO / ".qilab" / "test-artifacts"
 
 ATTACK = """
 import glob, os, pathlib
@@ -122,6 +123,7 @@ def test_learners_tutor_exchange_isolation_and_restart(hub_course, browser) -> N
             "alice-notebook": str(state / "users" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"),
             "alice-submission": str(submitted[0]),
             "tutor-source": str(course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"),
+            "checkout-course-source": str(REPO / "assignments" / "source"),
             "gradebook": str(course.root / "gradebook.db"),
             "hub-database": str(state / "jupyterhub.sqlite"),
             "hub-cookie-secret": str(state / "jupyterhub_cookie_secret"),

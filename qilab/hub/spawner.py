@@ -248,7 +248,8 @@ class QilabSpawner(LocalProcessSpawner):
             exchange_course=Path(self.exchange) / self.course_id,
             learner_config=Path(self.learner_config),
             identity=identity,
-            hidden=[Path(self.course), state],
+            # The checkout's own course (its solutions) too, should an install bind its root.
+            hidden=[Path(self.course), state, root / "assignments"],
         )
 
     async def start(self) -> Any:
