@@ -3,6 +3,7 @@
 
     python3 make.py lab     set up, then serve the course in JupyterLab
     python3 make.py test    set up, then run the whole test suite
+    python3 make.py hub     set up, then serve a cohort on JupyterHub (`qilab hub --help`)
     python3 make.py test --fast
                             the developer's loop: only the tests that need no browser, server,
                             PostgreSQL or real nbgrader run (markers ``slow``/``browser``/``sweep``
@@ -14,7 +15,9 @@ changes to the code take effect at once), with exactly the tested versions pinne
 ``constraints.txt`` changes, so both commands are quick and safe to run again. For tests it also
 makes sure Debian's ``chromium`` (the browser tests drive it), ``postgresql`` (a gradebook test
 starts a throw-away server) and ``bubblewrap`` (autograde's sandbox) are present, installing
-them with apt-get when run as root on Debian, as CI does.
+them with apt-get when run as root on Debian, as CI does. ``test`` and ``hub`` also install
+JupyterHub's proxy, configurable-http-proxy, at the exact versions of
+``qilab/hub/node/package-lock.json`` into ``.qilab/node/`` (``npm ci``; Node.js 20+ and npm).
 
 Anything after the command is passed on: ``python3 make.py lab --port 0``,
 ``python3 make.py test -k measure``, ``python3 make.py test --fast tests/measure``.
@@ -52,6 +55,12 @@ BWRAP = Path("/usr/bin/bwrap")
 FAST_MARKERS = "not slow and not browser and not sweep"
 #: Debian packages the tests need, by the file that shows each is installed.
 TEST_SYSTEM_PACKAGES = {"chromium": CHROMIUM, "postgresql": PG_CTL, "bubblewrap": BWRAP}
+#: JupyterHub's proxy for `qilab hub`: its npm lock file, and where `npm ci` installs it.
+PROXY_PACKAGE = ROOT / "qilab" / "hub" / "node"
+PROXY_DIR = ROOT / ".qilab" / "node"
+PROXY = PROXY_DIR / "node_modules" / ".bin" / "configurable-http-proxy"
+#: Node.js and npm, which install and run the proxy (Debian's, if none is installed).
+NODE_PACKAGES = {"nodejs": Path("/usr/bin/node"), "npm": Path("/usr/bin/npm")}
 
 
 def say(message: str) -> None:
@@ -151,6 +160,35 @@ def ensure_system_packages(packages: dict[str, Path]) -> None:
             fail(f"`{' '.join(command)}` failed; install {names} by hand, then run this again.")
 
 
+def ensure_proxy() -> None:
+    """Install configurable-http-proxy at the locked versions, unless that install still fits."""
+    lock = (PROXY_PACKAGE / "package-lock.json").read_bytes()
+    stamp = PROXY_DIR / "qilab-lock.sha256"
+    digest = hashlib.sha256(lock).hexdigest()
+    if PROXY.exists() and stamp.is_file() and stamp.read_text() == digest:
+        return
+    if shutil.which("npm") is None:
+        ensure_system_packages(NODE_PACKAGES)
+    npm = shutil.which("npm")
+    if npm is None:
+        fail(
+            "JupyterHub's proxy needs Node.js 20+ and npm (Debian: `apt-get install nodejs npm`); "
+            "install them, then run this again."
+        )
+    say("installing JupyterHub's proxy (configurable-http-proxy) into .qilab/node")
+    PROXY_DIR.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copyfile(PROXY_PACKAGE / name, PROXY_DIR / name)
+    done = subprocess.run(
+        [npm, "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=PROXY_DIR,
+        stdout=subprocess.DEVNULL,
+    )
+    if done.returncode != 0 or not PROXY.exists():
+        fail(f"`npm ci` in {PROXY_DIR} failed; fix the error above, then run this again.")
+    stamp.write_text(digest)
+
+
 def run(command: list[str]) -> int:
     """Run a command as if .venv were activated (tools such as nbgrader call others by name)."""
     env = {
@@ -165,17 +203,22 @@ def run(command: list[str]) -> int:
 
 
 def main(argv: list[str]) -> int:
-    if not argv or argv[0] not in {"lab", "test"}:
+    if not argv or argv[0] not in {"lab", "test", "hub"}:
         print(__doc__)
         return 0 if argv and argv[0] in {"-h", "--help"} else 2
     command, rest = argv[0], argv[1:]
     if command == "lab":
         ensure_venv([])
         return run([str(BIN / "qilab"), "lab", *rest])
+    if command == "hub":
+        ensure_venv([])
+        ensure_proxy()
+        return run([str(BIN / "qilab"), "hub", *rest])
     ensure_venv(["test"])
     if rest[:1] == ["--fast"]:
         return run([str(PYTHON), "-m", "pytest", "-m", FAST_MARKERS, *rest[1:]])
     ensure_system_packages(TEST_SYSTEM_PACKAGES)
+    ensure_proxy()
     return run([str(PYTHON), "-m", "pytest", *rest])
 
 

@@ -177,6 +177,14 @@ def _stage_exchange(course: Course, assignment: str, staging: Path, report: Coll
     if not result["success"]:
         text = (result.get("error") or result.get("log") or "").strip().splitlines()
         report.problems.append(f"nbgrader collect failed: {text[-1] if text else '?'}")
+    from qilab.grading.exchange import misattributed  # imports nbgrader: only when collecting
+
+    inbound = course.exchange_root() / course.course_id / "inbound"
+    for owner, claimed, path in misattributed(inbound, assignment):
+        report.problems.append(
+            f"refused {path}: it is in {owner}'s own exchange folder but names {claimed}, and "
+            f"only {owner} can submit there, so it was not collected for anyone (ask {owner})"
+        )
 
 
 def _stage_lms(

@@ -7,6 +7,7 @@ early with the same one-line message instead of Jupyter's or Voila's traceback.
 from __future__ import annotations
 
 import errno
+import os
 import socket
 
 from qilab.errors import QilabError
@@ -27,6 +28,11 @@ def check_port(port: int, ip: str = "127.0.0.1", command: str = "qilab lab") -> 
     if not 0 < port < 65536:
         raise QilabError(f"Port {port} is not a valid port: use a number from 1024 to 65535.")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        if os.name != "nt":
+            # As the servers themselves bind (Tornado, Node): a port whose last connections
+            # are still in TIME_WAIT after a restart is free to listen on again. (Windows'
+            # SO_REUSEADDR would let two servers share a port, so not there.)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
             sock.bind((ip, port))
         except OSError as exc:

@@ -19,6 +19,7 @@ TOP_LEVEL_FOLDERS = [
     "grading",
     "tests",
     "benchmarks",
+    "deploy",
 ]
 
 #: The layers, lowest first. A module may import qilab modules from its own layer's package or
@@ -40,7 +41,8 @@ LAYERS: dict[str, int] = {
     "qilab.cases": 3,
     "qilab.widgets": 3,
     "qilab.grading": 3,
-    "qilab.cli": 4,
+    "qilab.hub": 4,
+    "qilab.cli": 5,
 }
 PACKAGE_DIRS = {
     "qilab": "qilab",

@@ -22,7 +22,7 @@ from qilab import __version__
 from qilab.errors import QilabError
 
 #: Sub-command modules, in the order ``qilab --help`` lists them.
-SUBCOMMANDS: list[str] = ["lab", "cases", "course", "check", "progress", "datasets"]
+SUBCOMMANDS: list[str] = ["lab", "cases", "course", "hub", "check", "progress", "datasets"]
 
 DESCRIPTION = """\
 QI Lab: learn and practise quality improvement in Jupyter.
@@ -38,6 +38,7 @@ examples:
   qilab cases                        case studies as web apps (Voila), no code shown
   qilab progress                     which modules and levels you have completed
   qilab course --help                tutors: release, collect, autograde, feedback, reports
+  qilab hub --help                   a cohort on JupyterHub, each learner in their own sandbox
   qilab check curriculum             academies: validate the curriculum after editing it
   qilab datasets list                the synthetic data sets for lessons and exercises
 

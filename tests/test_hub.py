@@ -1,0 +1,191 @@
+"""``qilab hub``'s configuration: what the IT team's jupyterhub_config.py says, and bad input.
+
+The hub itself (real JupyterHub, proxy, sandboxed learners, the exchange round trip) is driven
+in a browser in tests/test_hub_browser.py.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from qilab.grading import synthetic
+from qilab.grading.course import init_course
+from qilab.grading.exchange import COURSE_MARKER, ensure_course_settings
+
+from qilab.hub import config as hubconfig
+from qilab.hub.spawner import learner_sandbox, write_identity
+
+BIN = Path(sys.executable).parent
+
+
+def QILAB_HUB(course: Path, tmp: Path) -> list[str]:
+    return [str(BIN / "qilab"), "hub", "-C", str(course), "--state", str(tmp / "s"), "--tutor", "t"]
+
+
+@pytest.fixture
+def course(tmp_path: Path) -> Path:
+    synthetic.write_source(tmp_path / "sources")
+    roster = synthetic.write_roster(tmp_path / "roster.csv", ["d001", "d002"])
+    init_course(
+        tmp_path / "cohort", roster, source=tmp_path / "sources" / "source", exchange=tmp_path / "x"
+    )
+    return tmp_path / "cohort"
+
+
+def test_the_config_names_the_course_people_and_persistent_state(tmp_path, course):
+    settings = hubconfig.describe(
+        tmp_path / "state", course, tutors=["t.jones"], proxy_command=["/opt/chp"]
+    )
+    text = hubconfig.config_text(settings)
+    compile(text, "jupyterhub_config.py", "exec")  # valid Python for JupyterHub to load
+    state = (tmp_path / "state").resolve()
+    assert f'"sqlite:///{state}/jupyterhub.sqlite"' in text
+    assert f'"{state}/jupyterhub_cookie_secret"' in text
+    assert 'c.Authenticator.allowed_users = ["d001", "d002", "t.jones"]' in text  # the roster
+    assert 'c.JupyterHub.load_groups = {"tutors": {"users": ["t.jones"]}}' in text
+    assert "qilab.hub.spawner.QilabSpawner" in text and '["/opt/chp"]' in text
+    assert 'os.environ["QILAB_HUB_PASSWORD"]' in text  # passwords never in the file
+
+
+def test_the_learners_own_nbgrader_config_has_no_gradebook(tmp_path, course):
+    settings = hubconfig.describe(tmp_path / "state", course, tutors=["t"])
+    hubconfig.write_state(settings)
+    learner = (settings.learner_config / "nbgrader_config.py").read_text()
+    assert str(settings.exchange) in learner and "db_url" not in learner
+    assert (settings.state.stat().st_mode & 0o777) == 0o700
+
+
+def test_the_courses_lti_yaml_switches_the_log_in_to_the_lms(tmp_path, course):
+    """The hub loads jupyterhub-ltiauthenticator with the course's own LTI 1.3 settings."""
+    from ltiauthenticator.lti13.auth import LTI13Authenticator
+    from traitlets.config import Config
+
+    state = tmp_path / "state"
+    (course / "lti.yaml").write_text(
+        "issuer: https://lms.example\nclient_id: abc\nlearner_id: email\n"
+        "auth_login_url: https://lms.example/auth\nkey_set_url: https://lms.example/jwks\n"
+    )
+    text = hubconfig.config_text(hubconfig.describe(state, course, tutors=["t"]))
+    namespace = {"get_config": Config}
+    exec(compile(text, "jupyterhub_config.py", "exec"), namespace)
+    authenticator = LTI13Authenticator(config=namespace["c"])
+    assert authenticator.issuer == "https://lms.example"
+    assert authenticator.client_id == {"abc"}
+    assert authenticator.authorize_url == "https://lms.example/auth"
+    assert authenticator.jwks_endpoint == "https://lms.example/jwks"
+    assert authenticator.username_key == "email"  # the learner ids the roster pull gives
+    (course / "lti.yaml").write_text("issuer: https://lms.example\n")
+    with pytest.raises(hubconfig.HubConfigError, match="lacks client_id, auth_login_url"):
+        hubconfig.describe(state, course, tutors=["t"])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"tutors": []}, "the hub has no tutor"),
+        ({"tutors": ["Bad Name"]}, "'Bad Name' is not a usable hub user name"),
+        ({"tutors": ["d001"]}, "d001 cannot be both a tutor and a learner"),
+    ],
+)
+def test_bad_people_get_one_clear_message(tmp_path, course, kwargs, message):
+    with pytest.raises(hubconfig.HubConfigError, match=message):
+        hubconfig.describe(tmp_path / "state", course, **kwargs)
+
+
+def test_a_users_file_lists_people_by_role(tmp_path, course):
+    users = tmp_path / "users.yaml"
+    users.write_text("tutors: [t1]\nlearners: [l1, l2]\n")
+    settings = hubconfig.describe(tmp_path / "state", course, tutors=[], users_file=users)
+    assert settings.tutors == ("t1",) and settings.learners == ("l1", "l2")
+    users.write_text("teachers: [t1]\n")
+    with pytest.raises(hubconfig.HubConfigError, match="only the lists tutors:, learners:"):
+        hubconfig.describe(tmp_path / "state", course, tutors=[], users_file=users)
+
+
+def test_qilab_hub_prints_the_config_for_the_it_team(tmp_path, course):
+    done = subprocess.run(
+        [*QILAB_HUB(course, tmp_path), "--print-config"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("# jupyterhub_config.py for the QI Lab course 'cohort'.")
+    assert not (tmp_path / "s").exists()  # printing changes nothing
+
+
+def test_qilab_hub_refuses_to_start_without_the_course_password(tmp_path, course):
+    env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+    done = subprocess.run(
+        [*QILAB_HUB(course, tmp_path), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+    )
+    assert done.returncode == 2
+    assert "set the course password in QILAB_HUB_PASSWORD" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_the_course_gets_the_per_learner_exchange_settings_once(course):
+    assert ensure_course_settings(course) is True
+    assert ensure_course_settings(course) is False
+    assert (course / "nbgrader_config.py").read_text().count(COURSE_MARKER) == 1
+
+
+def test_a_learner_sandbox_binds_only_their_own_folders(tmp_path):
+    home, exchange = tmp_path / "users" / "alice", tmp_path / "x" / "c"
+    folders = {
+        "outbound": exchange / "outbound",
+        "inbound": exchange / "inbound" / "alice",
+        "feedback": exchange / "feedback" / "alice",
+    }
+    write_identity(tmp_path / "id", "alice", home)
+    cmd = learner_sandbox(
+        home=home,
+        root=Path(__file__).resolve().parent.parent,
+        exchange=folders,
+        exchange_course=exchange,
+        learner_config=tmp_path / "cfg",
+        identity=tmp_path / "id",
+        hidden=[tmp_path / "course"],
+    )
+    pairs = list(zip(cmd, cmd[1:], cmd[2:], strict=False))
+    assert ("--bind", str(folders["inbound"]), str(exchange / "inbound")) in pairs
+    assert ("--ro-bind", str(folders["feedback"]), str(exchange / "feedback")) in pairs
+    assert ("--ro-bind", str(tmp_path / "id" / "passwd"), "/etc/passwd") in pairs
+    assert str(exchange / "inbound" / "bob") not in cmd
+    assert "alice:x:1000:1000" in (tmp_path / "id" / "passwd").read_text()
+
+
+@pytest.mark.slow
+def test_the_installed_proxy_is_the_pinned_version():
+    """make.py's `npm ci` installed exactly the configurable-http-proxy package.json pins."""
+    import json
+
+    from qilab.hub.proxy import NODE_PACKAGE, proxy_command
+
+    pinned = json.loads((NODE_PACKAGE / "package.json").read_text())["dependencies"]
+    done = subprocess.run([*proxy_command(), "--version"], capture_output=True, text=True)
+    assert done.stdout.strip() == pinned["configurable-http-proxy"]
+
+
+def test_the_kubernetes_values_give_each_learner_only_their_own_exchange_folders(repo):
+    """z2jh's learner mounts follow the per-learner layout the tutor's commands read."""
+    import yaml
+
+    values = yaml.safe_load((repo / "deploy" / "z2jh" / "values.yaml").read_text())
+    mounts = {
+        m["subPath"].split("/", 1)[1]: m
+        for m in values["singleuser"]["storage"]["extraVolumeMounts"]
+    }
+    assert set(mounts) == {"outbound", "inbound/{username}", "feedback/{username}"}
+    assert mounts["outbound"]["readOnly"] and mounts["feedback/{username}"]["readOnly"]
+    assert not mounts["inbound/{username}"].get("readOnly")
+    assert all(m["mountPath"].endswith("/" + key.split("/")[0]) for key, m in mounts.items())
+    assert values["cull"]["enabled"] is True
+    assert values["hub"]["config"]["JupyterHub"]["authenticator_class"].startswith("ltiauth")

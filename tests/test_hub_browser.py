@@ -1,0 +1,191 @@
+"""A cohort on the real JupyterHub (``qilab hub``), as its people meet it, in headless Chromium.
+
+One hub (JupyterHub, configurable-http-proxy from npm, sandboxed learner servers) serves two
+learners and a tutor. Alice fetches the assignment, answers and submits; Bob attacks (reads
+Alice's folder and the course's sources from his kernel, and submits under Alice's name); the
+tutor collects, autogrades and returns feedback with QI Lab's pipeline; Alice fetches her
+feedback and reads it in the browser. Then the hub restarts and everyone is still known and
+still logged in (its database and cookie secret persist in the state folder).
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import subprocess
+from pathlib import Path
+
+import nbformat
+import pytest
+from hub_helpers import (
+    ASSIGNMENT,
+    BIN,
+    LEARNERS,
+    MINUTE,
+    TUTOR,
+    Hub,
+    api,
+    make_course,
+    outside_requests,
+    run_in_kernel,
+    running_hub,
+    start_log_in,
+    wait_for_lab,
+)
+from qilab.grading import synthetic
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+REPO = Path(__file__).resolve().parent.parent
+SHOTS = REPO / ".qilab" / "test-artifacts"
+
+ATTACK = """
+import glob, os, pathlib
+targets = {targets!r}
+for name, path in targets.items():
+    try:
+        data = pathlib.Path(path).read_bytes() if os.path.isfile(path) else os.listdir(path)
+        print(name, "READ", len(data))
+    except OSError as exc:
+        print(name, "REFUSED", type(exc).__name__)
+# A submission under Alice's name, written where Bob can write: his own inbound folder.
+inbound = {inbound!r}
+fake = os.path.join(inbound, "alice+{assignment}+2030-01-01 00:00:00.000000 UTC+forged")
+os.makedirs(fake, exist_ok=True)
+pathlib.Path(fake, "{assignment}.ipynb").write_text(pathlib.Path({forged!r}).read_text())
+pathlib.Path(fake, "timestamp.txt").write_text("2030-01-01 00:00:00.000000 UTC")
+print("SEES", sorted(os.listdir(inbound)))
+"""
+
+
+def shot(page, name: str) -> Path:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    path = SHOTS / f"hub-{name}.png"
+    page.screenshot(path=str(path))
+    return path
+
+
+def course_action(hub: Hub, *words: str) -> subprocess.CompletedProcess[str]:
+    """The tutor's ``qilab course`` command, on the course the hub serves."""
+    argv = [str(BIN / "qilab"), "course", *words, "-C", str(hub.course.root)]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=600)
+
+
+@pytest.fixture(scope="module")
+def hub_course(tmp_path_factory: pytest.TempPathFactory):
+    tmp = tmp_path_factory.mktemp("hub")
+    return tmp, make_course(tmp)
+
+
+def test_learners_tutor_exchange_isolation_and_restart(hub_course, browser) -> None:
+    tmp, course = hub_course
+    state = tmp / "state"
+    exchange = course.exchange_root()
+    with running_hub(tmp, course, state) as hub:
+        # All three log in at once (their servers start side by side, as in a class).
+        pages = {user: start_log_in(browser, hub, user) for user in ["alice", "bob", TUTOR]}
+        alice, bob, tutor = (wait_for_lab(pages[u], u) for u in ["alice", "bob", TUTOR])
+
+        # Each learner's own JupyterLab opens on their own copy of the course's start page.
+        alice.wait_for_selector(".jp-Notebook .jp-Cell", timeout=2 * MINUTE)
+        assert "START.ipynb" in alice.locator(".jp-mod-current").first.inner_text()
+        shot(alice, "alice-lab")
+        assert (state / "users" / "alice" / "curriculum" / "START.ipynb").is_file()
+
+        # Learners have the Assignment List but no tutor tools; the tutor has the Formgrader.
+        status, _ = api(alice, "alice", "GET", "formgrader")
+        assert status == 404
+        status, _ = api(tutor, TUTOR, "GET", "formgrader")
+        assert status == 200
+
+        # Alice fetches the assignment, answers it in her own folder and submits.
+        ids = {"course_id": course.course_id, "assignment_id": ASSIGNMENT}
+        status, listing = api(alice, "alice", "POST", "assignments/fetch", ids)
+        assert status == 200, listing
+        path = f"api/contents/{ASSIGNMENT}/{ASSIGNMENT}.ipynb"
+        status, model = api(alice, "alice", "GET", path)
+        assert status == 200, model
+        released = nbformat.from_dict(model["content"])
+        answered = synthetic.submission(released, "solution")
+        content = json.loads(nbformat.writes(answered))
+        body = {"type": "notebook", "format": "json", "content": content}
+        status, saved = api(alice, "alice", "PUT", path, body)
+        assert status == 200, saved
+        status, listing = api(alice, "alice", "POST", "assignments/submit", ids)
+        assert status == 200 and listing["success"], listing
+        submitted = list((exchange / course.course_id / "inbound" / "alice").iterdir())
+        assert len(submitted) == 1 and submitted[0].name.startswith(f"alice+{ASSIGNMENT}+")
+
+        # Bob's kernel goes for Alice's work, her submission, the solutions and the hub's files.
+        bob_inbound = str(exchange / course.course_id / "inbound")
+        targets = {
+            "alice-folder": str(state / "users" / "alice"),
+            "alice-notebook": str(state / "users" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"),
+            "alice-submission": str(submitted[0]),
+            "tutor-source": str(course.root / "source" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"),
+            "checkout-course-source": str(REPO / "assignments" / "source"),
+            "gradebook": str(course.root / "gradebook.db"),
+            "hub-database": str(state / "jupyterhub.sqlite"),
+            "hub-cookie-secret": str(state / "jupyterhub_cookie_secret"),
+        }
+        forged = str(state / "users" / "bob" / "curriculum" / "START.ipynb")
+        code = ATTACK.format(
+            targets=targets, inbound=bob_inbound, assignment=ASSIGNMENT, forged=forged
+        )
+        output = run_in_kernel(bob, "bob", code)
+        for name in targets:
+            assert f"{name} REFUSED" in output, output
+        assert "READ" not in output, output
+        assert "SEES ['alice+" in output  # only his own folder: Alice's submission is not there
+        # The host-side files are all still there: they were hidden, not missing.
+        assert all(Path(p).exists() for p in targets.values())
+
+        # The tutor collects (Bob's forgery is refused), autogrades and returns feedback.
+        collected = course_action(hub, "collect", ASSIGNMENT)
+        assert (course.root / "submitted" / "alice" / ASSIGNMENT).is_dir(), collected
+        assert collected.returncode == 1, collected.stdout + collected.stderr  # needs attention
+        assert "in bob's own exchange folder but names alice" in collected.stdout, collected
+        alice_copy = course.root / "submitted" / "alice" / ASSIGNMENT / f"{ASSIGNMENT}.ipynb"
+        assert "run_median" in alice_copy.read_text()  # her answer, not Bob's forgery
+        stamp = (alice_copy.parent / "timestamp.txt").read_text()
+        assert not stamp.startswith("2030"), stamp
+        graded = course_action(hub, "autograde", ASSIGNMENT, "--no-progress")
+        assert graded.returncode == 0, graded.stdout + graded.stderr
+        # Provisional: the reflection is marked by hand later; the autograded part goes back now.
+        returned = course_action(hub, "feedback", ASSIGNMENT, "--provisional")
+        assert returned.returncode == 0, returned.stdout + returned.stderr
+        assert list((exchange / course.course_id / "feedback" / "alice").glob("*.html"))
+        assert not list((exchange / course.course_id / "feedback" / "bob").glob("*.html"))
+
+        # Alice fetches her feedback and reads it in her browser.
+        status, listing = api(alice, "alice", "POST", "assignments/fetch_feedback", ids)
+        assert status == 200, listing
+        pages = list((state / "users" / "alice" / ASSIGNMENT / "feedback").glob("*/*.html"))
+        assert len(pages) == 1, pages
+        relative = pages[0].relative_to(state / "users" / "alice").as_posix()
+        alice.goto(f"{hub.base}/user/alice/files/{relative}")
+        alice.wait_for_selector("text=Score", timeout=MINUTE)
+        text = alice.inner_text("body")
+        shot(alice, "alice-feedback")
+        assert ASSIGNMENT in text and "Score" in text
+
+        # Bob cannot open Alice's feedback through her server either.
+        status, _ = api(bob, "alice", "GET", f"files/{relative}")
+        assert status in {302, 403, 404} or status >= 400
+
+        cookie_secret = (state / "jupyterhub_cookie_secret").read_bytes()
+        context = alice.context
+        port = int(hub.base.rsplit(":", 1)[1])
+
+    # Restart: the same database and cookie secret; Alice is still logged in.
+    with running_hub(tmp, course, state, port=port) as hub:
+        assert (state / "jupyterhub_cookie_secret").read_bytes() == cookie_secret
+        with sqlite3.connect(state / "jupyterhub.sqlite") as db:
+            names = {row[0] for row in db.execute("SELECT name FROM users")}
+        assert {*LEARNERS, TUTOR} <= names
+        page = context.new_page()
+        page.goto(f"{hub.base}/hub/home")
+        page.wait_for_selector("text=alice", timeout=MINUTE)
+        assert "/hub/login" not in page.url
+        shot(page, "alice-after-restart")
+    assert outside_requests() == []  # offline: nothing fetched from the internet
