@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -129,19 +130,50 @@ def visits(browser: object, slug: str, pool_size: int, repeats: int) -> dict[str
     return out
 
 
+def kernel_processes(server_pid: int) -> tuple[list, object | None]:
+    """The server's kernel processes, and the kernel template they are forked from (if any).
+
+    A kernel forked from the template (:mod:`qilab.cases.forkserver`) keeps the template's
+    command line, so kernels are told apart by parentage: the template's children, or any
+    process running ``ipykernel_launcher``.
+    """
+    import psutil
+
+    kernels, template = [], None
+    for child in psutil.Process(server_pid).children(recursive=True):
+        try:
+            cmdline = " ".join(child.cmdline())
+            if "qilab.cases.forkserver" in cmdline and child.ppid() == server_pid:
+                template = child
+            elif "ipykernel_launcher" in cmdline or "qilab.cases.forkserver" in cmdline:
+                kernels.append(child)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return kernels, template
+
+
 def kernel_memory(server_pid: int) -> list[tuple[float, float]]:
-    """(RSS MB, USS MB) of each kernel process the server started."""
+    """(RSS MB, USS MB) of each kernel process the server started.
+
+    USS (unique set size) is what one more kernel costs: memory shared with the template or
+    other kernels (imported libraries, copy-on-write after the fork) is not counted in it.
+    """
     import psutil
 
     found = []
-    for child in psutil.Process(server_pid).children(recursive=True):
+    for kernel in kernel_processes(server_pid)[0]:
         try:
-            if "ipykernel_launcher" in " ".join(child.cmdline()):
-                info = child.memory_full_info()
-                found.append((info.rss / MB, info.uss / MB))
+            info = kernel.memory_full_info()
+            found.append((info.rss / MB, info.uss / MB, kernel.pid))
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return found
+
+
+def template_memory(server_pid: int) -> float:
+    """USS MB of the kernel template (held once, however many kernels; 0 if none)."""
+    template = kernel_processes(server_pid)[1]
+    return template.memory_full_info().uss / MB if template is not None else 0.0
 
 
 def crowd(browser: object, slug: str, visitors: int) -> dict[str, float]:
@@ -149,7 +181,7 @@ def crowd(browser: object, slug: str, visitors: int) -> dict[str, float]:
     with qilab_cases(pool_size=1) as server:
         wait_until_all_preheated(server.base)
         pool = status(server.base)["kernels"]["kernels"]
-        before = {tuple(m) for m in kernel_memory(server.process.pid)}
+        before = {m[2] for m in kernel_memory(server.process.pid)}
         url = f"{server.base}/voila/render/{slug}.ipynb"
         contexts = [browser.new_context() for _ in range(visitors)]
         pages = [c.new_page() for c in contexts]
@@ -165,7 +197,8 @@ def crowd(browser: object, slug: str, visitors: int) -> dict[str, float]:
             )
         all_charts = time.perf_counter() - start
         busy = sum(page.title().startswith("Busy") for page in pages)
-        memory = [m for m in kernel_memory(server.process.pid) if tuple(m) not in before]
+        memory = [m for m in kernel_memory(server.process.pid) if m[2] not in before]
+        template = template_memory(server.process.pid)
         for context in contexts:
             context.close()
         time.sleep(30)
@@ -177,6 +210,7 @@ def crowd(browser: object, slug: str, visitors: int) -> dict[str, float]:
         "uss": statistics.median(m[1] for m in memory) if memory else float("nan"),
         "left": left,
         "pool": pool,
+        "template": template,
     }
 
 
@@ -193,6 +227,7 @@ def main(argv: list[str] | None = None) -> int:
 
     from playwright.sync_api import sync_playwright
 
+    load_before = os.getloadavg()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
@@ -209,7 +244,13 @@ def main(argv: list[str] | None = None) -> int:
             f"  {goal:<14}{mark}"
         )
 
+    load_after = os.getloadavg()
     print(f"qilab cases, case '{args.case}' (median of {args.repeats}; seconds unless stated)")
+    print(
+        f"load average (1/5/15 min) before {'/'.join(f'{x:.1f}' for x in load_before)}, "
+        f"after {'/'.join(f'{x:.1f}' for x in load_after)}; {os.cpu_count()} CPUs; "
+        f"benchmark, server and browser at nice {os.nice(0)}"
+    )
     print(f"{'':<42}{'median':>9}{'min':>8}{'max':>8}  {'goal':<14}")
     first = preheated["first visit"]
     row("preheated, first visit: first chart", first, "<= 1.5 s", max(first) <= GOAL_PREHEATED_S)
@@ -228,6 +269,8 @@ def main(argv: list[str] | None = None) -> int:
         f"{'memory per visitor kernel, MB (RSS / USS)':<42}{many['rss']:>9.0f}{many['uss']:>8.0f}"
         f"{'':>8}  {'<= 120 MB':<14}{verdict(ok)}"
     )
+    if many["template"]:
+        print(f"{'kernel template (held once), MB USS':<42}{many['template']:>17.0f}")
     ok = many["left"] <= many["pool"]
     goal = f"pool: {many['pool']:.0f}"
     print(
