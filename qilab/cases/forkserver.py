@@ -21,6 +21,7 @@ Used through :class:`ForkProvisioner`, a jupyter_client kernel provisioner (entr
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import select
@@ -257,7 +258,9 @@ class ForkProvisioner(LocalProvisioner):
         env = dict(kwargs.get("env") or os.environ)
         env["JPY_PARENT_PID"] = str(os.getpid())  # as jupyter_client's launcher sets it
         try:
-            pid = Template.fork(cmd, env, kwargs.get("cwd"), self.nice)
+            # In a thread: the first call waits for the template's imports (seconds), and
+            # the server's event loop must keep serving meanwhile.
+            pid = await asyncio.to_thread(Template.fork, cmd, env, kwargs.get("cwd"), self.nice)
         except (OSError, ValueError):
             self.log.warning("No kernel template: starting a kernel normally.", exc_info=True)
             return await super().launch_kernel(cmd, **kwargs)
