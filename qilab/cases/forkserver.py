@@ -94,6 +94,9 @@ def _become_kernel(request: dict[str, Any]) -> None:
 
     random.seed()  # do not share the template's random state
     sys.argv = ["ipykernel_launcher", *request["argv"][len(LAUNCHER) + 1 :]]
+    # ipykernel read JPY_PARENT_PID when the template imported it (a trait default), so say it
+    # again: the kernel then exits by itself if the template (and so the server) goes away.
+    sys.argv.append(f"--IPKernelApp.parent_handle={int(request['env'].get('JPY_PARENT_PID', 0))}")
     sys.stdin = open(os.devnull)  # noqa: SIM115 - the kernel's stdin for its whole life
     from ipykernel import kernelapp
 

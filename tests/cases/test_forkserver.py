@@ -138,8 +138,12 @@ def test_a_dead_template_is_replaced_and_kernels_still_start(config):
         km = AsyncKernelManager(config=config)
         await km.start_kernel()
         template = Template.pid()
+        orphan = psutil.Process(km.provisioner.pid)
         psutil.Process(template).kill()
         psutil.Process(template).wait(10)
+        # Its kernel does not outlive it (ipykernel's parent poller: no orphaned kernels when
+        # the server and its template are gone).
+        orphan.wait(15)
         # The next kernel gets a new template (the old one died): it still starts.
         km2 = AsyncKernelManager(config=config)
         await km2.start_kernel()
