@@ -11,7 +11,9 @@ the goals of issue 16 (median of ``--repeats``):
 * second visit in the same browser (cache warm), preheated;  no goal
 * no preheating (every visit starts a kernel and runs the notebook);  no goal
 * N concurrent visitors (default 10) to one case, set off together: seconds until every page
-  shows a chart;  goal <= 10 s on 2 cores
+  shows a chart;  goal <= 10 s on 2 cores. With the CPU seconds the server, its kernels and
+  the browsers used meanwhile: here the visitors' browsers share the server's cores, which
+  real visitors' do not (``--crowd-pool`` sets the preheated kernels per case for this row)
 * memory per visitor kernel (resident set size and unique set size, median over those N
   kernels);  goal <= 120 MB
 * kernels alive 30 s after the N visitors close their pages;  goal: back to the pool size
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import subprocess
 import sys
@@ -129,30 +132,89 @@ def visits(browser: object, slug: str, pool_size: int, repeats: int) -> dict[str
     return out
 
 
+def kernel_processes(server_pid: int) -> tuple[list, object | None]:
+    """The server's kernel processes, and the kernel template they are forked from (if any).
+
+    A kernel forked from the template (:mod:`qilab.cases.forkserver`) keeps the template's
+    command line, so kernels are told apart by parentage: the template's children, or any
+    process running ``ipykernel_launcher``.
+    """
+    import psutil
+
+    kernels, template = [], None
+    for child in psutil.Process(server_pid).children(recursive=True):
+        try:
+            cmdline = " ".join(child.cmdline())
+            if "qilab.cases.forkserver" in cmdline and child.ppid() == server_pid:
+                template = child
+            elif "ipykernel_launcher" in cmdline or "qilab.cases.forkserver" in cmdline:
+                kernels.append(child)
+        except (psutil.NoSuchProcess, psutil.AccessDenied):
+            continue
+    return kernels, template
+
+
 def kernel_memory(server_pid: int) -> list[tuple[float, float]]:
-    """(RSS MB, USS MB) of each kernel process the server started."""
+    """(RSS MB, USS MB) of each kernel process the server started.
+
+    USS (unique set size) is what one more kernel costs: memory shared with the template or
+    other kernels (imported libraries, copy-on-write after the fork) is not counted in it.
+    """
     import psutil
 
     found = []
-    for child in psutil.Process(server_pid).children(recursive=True):
+    for kernel in kernel_processes(server_pid)[0]:
         try:
-            if "ipykernel_launcher" in " ".join(child.cmdline()):
-                info = child.memory_full_info()
-                found.append((info.rss / MB, info.uss / MB))
+            info = kernel.memory_full_info()
+            found.append((info.rss / MB, info.uss / MB, kernel.pid))
         except (psutil.NoSuchProcess, psutil.AccessDenied):
             continue
     return found
 
 
-def crowd(browser: object, slug: str, visitors: int) -> dict[str, float]:
+def template_memory(server_pid: int) -> float:
+    """USS MB of the kernel template (held once, however many kernels; 0 if none)."""
+    template = kernel_processes(server_pid)[1]
+    return template.memory_full_info().uss / MB if template is not None else 0.0
+
+
+def cpu_by_role(server_pid: int) -> dict[int, tuple[str, float]]:
+    """CPU seconds used so far by each process: the server, its kernels (and their template),
+    and everything else this benchmark started (Chromium and Playwright's driver)."""
+    import psutil
+
+    server = psutil.Process(server_pid)
+    kernels = {p.pid for p in server.children(recursive=True)}
+    out = {}
+    for proc in [server, *psutil.Process().children(recursive=True)]:
+        try:
+            times = proc.cpu_times()
+        except psutil.Error:
+            continue
+        role = "kernels" if proc.pid in kernels else "browsers"
+        role = "server" if proc.pid == server_pid else role
+        out[proc.pid] = (role, times.user + times.system)
+    return out
+
+
+def cpu_used(before: dict, after: dict) -> dict[str, float]:
+    """CPU seconds per role between two :func:`cpu_by_role` samples."""
+    used = {"server": 0.0, "kernels": 0.0, "browsers": 0.0}
+    for pid, (role, seconds) in after.items():
+        used[role] += seconds - before.get(pid, (role, 0.0))[1]
+    return used
+
+
+def crowd(browser: object, slug: str, visitors: int, pool_size: int = 1) -> dict[str, float]:
     """N visitors set off together; then their kernels' memory; then what is left 30 s later."""
-    with qilab_cases(pool_size=1) as server:
+    with qilab_cases(pool_size=pool_size) as server:
         wait_until_all_preheated(server.base)
         pool = status(server.base)["kernels"]["kernels"]
-        before = {tuple(m) for m in kernel_memory(server.process.pid)}
+        before = {m[2] for m in kernel_memory(server.process.pid)}
         url = f"{server.base}/voila/render/{slug}.ipynb"
         contexts = [browser.new_context() for _ in range(visitors)]
         pages = [c.new_page() for c in contexts]
+        cpu_before = cpu_by_role(server.process.pid)
         start = time.perf_counter()
         for page in pages:  # navigation is set off without waiting for it
             page.evaluate(f"window.location.href = {json.dumps(url)}")
@@ -164,8 +226,10 @@ def crowd(browser: object, slug: str, visitors: int) -> dict[str, float]:
                 polling=200,
             )
         all_charts = time.perf_counter() - start
+        cpu = cpu_used(cpu_before, cpu_by_role(server.process.pid))
         busy = sum(page.title().startswith("Busy") for page in pages)
-        memory = [m for m in kernel_memory(server.process.pid) if tuple(m) not in before]
+        memory = [m for m in kernel_memory(server.process.pid) if m[2] not in before]
+        template = template_memory(server.process.pid)
         for context in contexts:
             context.close()
         time.sleep(30)
@@ -177,6 +241,8 @@ def crowd(browser: object, slug: str, visitors: int) -> dict[str, float]:
         "uss": statistics.median(m[1] for m in memory) if memory else float("nan"),
         "left": left,
         "pool": pool,
+        "template": template,
+        "cpu": cpu,
     }
 
 
@@ -189,16 +255,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--case", default="batching-blood-tests", help="case slug to open")
     parser.add_argument("--repeats", type=int, default=3, help="measurements per visit row")
     parser.add_argument("--visitors", type=int, default=10, help="concurrent visitors")
+    parser.add_argument(
+        "--crowd-pool", type=int, default=1, help="preheated kernels per case for the visitors"
+    )
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
 
+    load_before = os.getloadavg()
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             preheated = visits(browser, args.case, 1, args.repeats)
             cold = visits(browser, args.case, 0, args.repeats)
-            many = crowd(browser, args.case, args.visitors)
+            many = crowd(browser, args.case, args.visitors, args.crowd_pool)
         finally:
             browser.close()
 
@@ -209,7 +279,13 @@ def main(argv: list[str] | None = None) -> int:
             f"  {goal:<14}{mark}"
         )
 
+    load_after = os.getloadavg()
     print(f"qilab cases, case '{args.case}' (median of {args.repeats}; seconds unless stated)")
+    print(
+        f"load average (1/5/15 min) before {'/'.join(f'{x:.1f}' for x in load_before)}, "
+        f"after {'/'.join(f'{x:.1f}' for x in load_after)}; {os.cpu_count()} CPUs; "
+        f"benchmark, server and browser at nice {os.nice(0)}"
+    )
     print(f"{'':<42}{'median':>9}{'min':>8}{'max':>8}  {'goal':<14}")
     first = preheated["first visit"]
     row("preheated, first visit: first chart", first, "<= 1.5 s", max(first) <= GOAL_PREHEATED_S)
@@ -223,11 +299,19 @@ def main(argv: list[str] | None = None) -> int:
         f"  {'<= 10 s':<14}{verdict(ok)}"
         + (f"  ({many['busy']:.0f} got the busy page)" if many["busy"] else "")
     )
+    cpu = many["cpu"]
+    print(
+        f"{'  CPU seconds meanwhile: server / kernels':<42}"
+        f"{cpu['server']:>9.1f}{cpu['kernels']:>8.1f}"
+        f"  browsers {cpu['browsers']:.1f} (pool {args.crowd_pool} a case)"
+    )
     ok = many["uss"] <= GOAL_KERNEL_MB
     print(
         f"{'memory per visitor kernel, MB (RSS / USS)':<42}{many['rss']:>9.0f}{many['uss']:>8.0f}"
         f"{'':>8}  {'<= 120 MB':<14}{verdict(ok)}"
     )
+    if many["template"]:
+        print(f"{'kernel template (held once), MB USS':<42}{many['template']:>17.0f}")
     ok = many["left"] <= many["pool"]
     goal = f"pool: {many['pool']:.0f}"
     print(

@@ -64,8 +64,14 @@ def render_path(case: Case) -> str:
     return f"voila/render/{case.notebook.name}"
 
 
-#: Seconds after handing out a preheated kernel before Voila starts its replacement.
-REFILL_DELAY_S = 5.0
+#: The kernel provisioner of :mod:`qilab.cases.forkserver` (its entry point in pyproject.toml).
+FORK_PROVISIONER = "qilab-cases-fork"
+
+#: Seconds after handing out a preheated kernel before Voila starts its replacement. A visitor
+#: arriving meanwhile waits for that replacement, so it must be short; the refill does not slow
+#: the first visitor's page because kernels run at a lower priority (``ForkProvisioner.nice``)
+#: and a forked kernel needs little CPU to start.
+REFILL_DELAY_S = 1.0
 
 #: Addresses that mean "every network interface": the server is then reachable from others.
 ALL_INTERFACES = frozenset({"0.0.0.0", "::", ""})
@@ -176,8 +182,6 @@ def voila_config(
             # pool (the default is none), and every other notebook is on the deny list.
             "kernel_pools_config": {"default": {"pool_size": 0}, **pools},
             "preheat_denylist": [unlisted_pattern(folder, cases)],
-            # Refill the pool only once the visitor's page has had the CPU to draw its charts
-            # (Voila's default, 1 s, runs a whole notebook alongside it on a 2-core machine).
             "fill_delay": REFILL_DELAY_S,
         },
         "CasesKernelManager": {
@@ -194,6 +198,10 @@ def voila_config(
             "cell_error_instruction": CELL_ERROR_MESSAGE,
             "cell_timeout_instruction": CELL_TIMEOUT_MESSAGE,
         },
+        # Kernels are forked from one process that has already imported what the cases need
+        # (qilab.cases.forkserver): a kernel starts in well under a second instead of ~2 s of
+        # CPU, and shares that memory with the others.
+        "KernelProvisionerFactory": {"default_provisioner_name": FORK_PROVISIONER},
         "MappingKernelManager": {
             "cull_idle_timeout": server.cull_idle_timeout,
             "cull_interval": server.cull_interval,

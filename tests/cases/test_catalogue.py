@@ -225,7 +225,10 @@ def test_voila_is_configured_locked_down_with_limits_and_preheated_pools():
     assert "localhost" in cfg["Voila"]["tornado_settings"]["local_hostnames"]
     assert cfg["Voila"]["kernel_websocket_connection_class"].endswith("VisitorSafeConnection")
     assert voila["multi_kernel_manager_class"].endswith("CasesKernelManager")
-    assert cfg["VoilaKernelManager"]["fill_delay"] >= 5, "refill waits for the visitor's page"
+    # A visitor arriving just after a hand-out waits for the refill: it starts soon, forked
+    # from the pre-imported kernel template.
+    assert cfg["VoilaKernelManager"]["fill_delay"] <= 1
+    assert cfg["KernelProvisionerFactory"]["default_provisioner_name"] == "qilab-cases-fork"
 
 
 def test_launch_checks_the_port_and_the_case_before_starting_anything():
