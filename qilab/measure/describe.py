@@ -108,11 +108,11 @@ def describe(res: QicResult) -> str:
         out = g[g["sigma_signal"]]
         if not rules.labels_points and g["ucl"].notna().any():
             if len(out):
-                excluded = out[~out["include"].astype(bool)]
+                left_out = out[~out["include"].astype(bool)]
                 aside = (
-                    f" ({_points(excluded['x'])} {'is' if len(excluded) == 1 else 'are'} "
+                    f" ({_points(left_out['x'])} {'is' if len(left_out) == 1 else 'are'} "
                     "excluded from the calculations)"
-                    if len(excluded)
+                    if len(left_out)
                     else ""
                 )
                 sentences.append(
