@@ -381,7 +381,7 @@ def autograde(
         bar.update()
 
     try:
-        size = min(size, len(todo))
+        size = report.workers = min(size, len(todo))
         with dask_client(address, size, scratch or work, work / "workers.log") as client:
             if address:
                 report.workers = _check_workers(client, address, boxed)

@@ -218,3 +218,21 @@ def test_marks_on_two_dask_workers_survive_a_killed_worker_and_equal_plain_nbgra
             leftovers = [p for p in folder.rglob("qilab-sandboxes-*")]
             assert not leftovers, leftovers
     assert not list(course.root.glob(".autograde-*"))
+
+
+def test_an_unreachable_scheduler_is_one_line_and_nothing_is_touched(make_course, place, capsys):
+    from qilab.cli import main as cli_main
+
+    course = make_course(["d1"])
+    place(course, "d1", "solution")
+    address = f"tcp://127.0.0.1:{free_port()}"  # nothing listens there
+    status = cli_main(
+        ["course", "autograde", A, "-C", str(course.root), "--scheduler", address, "--no-progress"]
+    )
+    err = capsys.readouterr().err.strip()
+    assert status != 0
+    assert len(err.splitlines()) == 1, err
+    assert address in err and "could not reach the Dask scheduler" in err
+    assert not (course.root / "autograded" / "d1").exists()
+    assert not list(course.root.glob("backups/*.db"))  # not even a backup: nothing began
+    assert not list(course.root.glob(".autograde-*"))
