@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import multiprocessing
 import os
 import time
 import uuid
@@ -48,6 +49,11 @@ LOCAL_CONFIG = {
     "distributed.scheduler.worker-saturation": 1.0,
     "distributed.scheduler.work-stealing": False,
     "distributed.worker.profile.enabled": False,  # no sampling thread beside the kernel
+    # Forked (where the system can): a worker starts at once with nbgrader already imported
+    # by this process (importing it afresh costs each worker seconds); spawn elsewhere.
+    "distributed.worker.multiprocessing-method": (
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ),
 }
 CONNECT_TIMEOUT = 20
 
@@ -116,6 +122,8 @@ def dask_client(
 def local_cluster(workers: int, scratch: Path) -> Any:
     """A new ``LocalCluster``: ``workers`` processes of one thread, on localhost only."""
     import dask
+    import nbclient  # noqa: F401 - imported once here, inherited by every forked worker
+    import nbgrader.preprocessors  # noqa: F401
     from distributed import LocalCluster
 
     # Workers make each task's private folder in the run's scratch folder, which autograde
