@@ -60,8 +60,10 @@ class DaskCluster:
         folder.mkdir()
         log = (folder.parent / f"{name}.log").open("wb")
         self.folders[name] = folder
+        # Each machine's own temporary folder: its tasks' folders are made there.
+        env = {**os.environ, "AUTOGRADE_TASK_DIR": str(folder)}
         self.processes[name] = subprocess.Popen(
-            argv, cwd=folder, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            argv, cwd=folder, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
 
     def start(self, workers: int) -> None:
