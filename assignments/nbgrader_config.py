@@ -57,6 +57,8 @@ c.GenerateFeedback.preprocessors = [
 
 # `qilab course autograde`: parallel workers (0 = one per CPU core), and limits per submission.
 c.QilabGrading.workers = 0
+# Or an academy's Dask scheduler, whose workers run the notebooks (grading/README.md):
+# c.QilabGrading.scheduler = "tcp://marking.example.ac.uk:8786"
 c.QilabGrading.submission_timeout = 600  # seconds of wall clock, all cells
 c.QilabGrading.memory_limit_mb = 2048  # address space of the learner's kernel
 # Pass marks and outcome minimums live in curriculum/escalator.yaml, the one place both the

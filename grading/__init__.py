@@ -13,8 +13,9 @@ The workflow, one function per step (``qilab course …`` on the command line)::
 
 Modules: :mod:`.course` (the course folder and its nbgrader config), :mod:`.roster`,
 :mod:`.release` with :mod:`.deadlines`, :mod:`.collect` and :mod:`.lms`, :mod:`.autograde`
-with :mod:`.execution` (worker processes) and :mod:`.integrity`, :mod:`.preprocessors` (the
-nbgrader preprocessors the course config names), :mod:`.feedback` with :mod:`.provisional`,
+with :mod:`.cluster` (Dask), :mod:`.execution` (the task a worker runs) and :mod:`.integrity`,
+:mod:`.preprocessors` (the nbgrader preprocessors the course config names), :mod:`.feedback`
+with :mod:`.provisional`,
 :mod:`.pending`, :mod:`.results`, :mod:`.outcomes`, :mod:`.cohort` (every learner judged by
 :mod:`qilab.escalator.rules`), :mod:`.report`, :mod:`.gradefiles` (Moodle and Canvas),
 :mod:`.progress`, and :mod:`.synthetic` (a made-up cohort to practise on).

@@ -8,11 +8,13 @@ For each submission, in this (parent) process:
 2. **sanitise** it with nbgrader's own sanitise preprocessors (as the course config lists them)
    and put it, with the submission's other files, in a private folder;
 
-then worker processes **execute** the private copies concurrently
-(:mod:`~qilab.grading.execution`), and as each finishes this process runs **nbgrader's
-Autograde converter** for that learner — the real one, with the course's config — except that
-``Execute`` is replaced by :class:`~qilab.grading.preprocessors.ReplayExecution`, which hands
-over the notebook the worker executed. So nbgrader itself saves the grades, applies late
+then Dask workers **execute** them concurrently, each submission one task carrying its
+notebooks and files as bytes (:mod:`~qilab.grading.cluster`, :mod:`~qilab.grading.execution`):
+a ``LocalCluster`` on this computer by default, or an academy's cluster. As each finishes this
+process runs **nbgrader's Autograde converter** for that learner — the real one, with the
+course's config — except that ``Execute`` is replaced by
+:class:`~qilab.grading.preprocessors.ReplayExecution`, which hands over the notebook the worker
+executed. So nbgrader itself saves the grades, applies late
 penalties and writes ``autograded/``, one submission at a time from one process: the results
 are plain ``nbgrader autograde``'s, only sooner.
 """
@@ -20,6 +22,7 @@ are plain ``nbgrader autograde``'s, only sooner.
 from __future__ import annotations
 
 import copy
+import fnmatch
 import json
 import os
 import shutil
@@ -34,8 +37,9 @@ import nbformat
 from nbgrader.api import MissingEntry
 
 from .backup import backup_gradebook
+from .cluster import dask_client, run_all, sandbox_refusals
 from .course import Course, CourseError, quiet_nbgrader
-from .execution import ExecJob, ExecResult, WorkerPool, execute_class
+from .execution import ExecJob, ExecResult, execute_class, plain_config
 from .integrity import (
     FAILURE,
     NOTICE,
@@ -47,7 +51,7 @@ from .integrity import (
     check_notebook,
 )
 from .progress import progress_bar
-from .sandbox import SandboxSettings, require, settings_for
+from .sandbox import NO_SANDBOX_HINT, SandboxUnavailable, remove_tree, require
 
 REPLAY = "qilab.grading.preprocessors.ReplayExecution"
 
@@ -119,15 +123,18 @@ class AutogradeReport:
 
 @dataclass(frozen=True)
 class Limits:
-    """What every job of a run shares: its sandbox settings and output limits in bytes."""
+    """What every job of a run shares: its sandbox and output limits in bytes."""
 
-    sandbox: SandboxSettings | None
+    sandbox: bool
+    max_processes: int
     cell_output_bytes: int
     notebook_output_bytes: int
 
 
-#: In each run's private folder: which process owns it, and its sandboxes' folder.
+#: In each run's private folder: which process owns it, and its LocalCluster's scratch folder.
 OWNER = "owner.json"
+#: The LocalCluster's scratch folder (workers' own folders, and each task's sandbox in them).
+SCRATCH_PREFIX = "qilab-dask-"
 
 
 def _alive(pid: int) -> bool:
@@ -157,9 +164,9 @@ def clear_stale_runs(course: Course) -> list[Path]:
             stale = time.time() - folder.stat().st_mtime > 86_400
         if not stale:
             continue
-        boxes = owner.get("sandboxes")
-        if boxes and Path(boxes).name.startswith("qilab-sandboxes-"):
-            shutil.rmtree(boxes, ignore_errors=True)
+        scratch = owner.get("scratch")
+        if scratch and Path(scratch).name.startswith(SCRATCH_PREFIX):
+            remove_tree(Path(scratch))
         shutil.rmtree(folder, ignore_errors=True)
         removed.append(folder)
     return removed
@@ -240,14 +247,27 @@ class _Sanitiser:
         return nbformat.reads(output, as_version=4)
 
 
-def _private_copy(coursedir: Any, learner: str, assignment: str, dest: Path) -> None:
-    """The files nbgrader would put beside the notebook: the learner's, then the source's."""
-    ignore = shutil.ignore_patterns(*coursedir.ignore, "*.ipynb")
+def job_files(coursedir: Any, learner: str, assignment: str) -> dict[str, bytes]:
+    """The files nbgrader would put beside the notebook, as bytes for a worker: the learner's,
+    then the assignment's own (which win). Never a notebook; never a link out of the folder."""
+    files: dict[str, bytes] = {}
     submitted = Path(coursedir.format_path(coursedir.submitted_directory, learner, assignment))
-    shutil.copytree(submitted, dest, ignore=ignore, dirs_exist_ok=True)
     source = Path(coursedir.format_path(coursedir.source_directory, ".", assignment))
-    if source.is_dir():
-        shutil.copytree(source, dest, ignore=ignore, dirs_exist_ok=True)
+    for folder in (submitted, source):
+        if not folder.is_dir():
+            continue
+        for path in sorted(folder.rglob("*")):
+            rel = path.relative_to(folder)
+            ignored = any(
+                fnmatch.fnmatch(part, pattern)
+                for part in rel.parts
+                for pattern in [*coursedir.ignore, "*.ipynb"]
+            )
+            inside = path.resolve().is_relative_to(folder.resolve())
+            if ignored or path.is_symlink() or not inside or not path.is_file():
+                continue
+            files[rel.as_posix()] = path.read_bytes()
+    return files
 
 
 def autograde(
@@ -261,6 +281,7 @@ def autograde(
     cell_timeout: int | None = None,
     progress: bool = True,
     sandbox: bool | None = None,
+    scheduler: str | None = None,
 ) -> AutogradeReport:
     """Autograde an assignment's submissions in parallel; nbgrader marks, one process writes.
 
@@ -273,7 +294,8 @@ def autograde(
     learners
         Only these learners (default: every submission).
     workers
-        Notebooks executed at once (default: the course setting, else one per CPU core).
+        Notebooks executed at once on this computer: the LocalCluster's worker processes
+        (default: the course setting, else one per CPU core). Not used with ``scheduler``.
     force
         Regrade submissions that are already autograded (otherwise only new ones).
     submission_timeout, memory_limit_mb, cell_timeout
@@ -281,7 +303,13 @@ def autograde(
     sandbox
         Run each learner's kernel in a bubblewrap sandbox (default: the course setting,
         ``QilabGrading.sandbox``, True). Where no sandbox is possible, autograde refuses to
-        run (:class:`~qilab.grading.sandbox.SandboxUnavailable`) unless this is False.
+        run (:class:`~qilab.grading.sandbox.SandboxUnavailable`) unless this is False. With
+        ``scheduler``, every worker must be able to start it.
+    scheduler
+        Address of an academy's Dask scheduler (``tcp://host:8786``) whose workers execute
+        the submissions (default: the course setting ``QilabGrading.scheduler``, else a
+        ``LocalCluster`` on this computer). Workers need the same environment and bubblewrap,
+        not the course folder.
 
     Examples
     --------
@@ -292,16 +320,15 @@ def autograde(
     started = time.monotonic()
     config = course.config()
     settings = course.settings(config)
-    overrides: dict[str, Any] = {}
     if cell_timeout is not None:
-        overrides["Execute"] = {"timeout": int(cell_timeout)}
         config.Execute.timeout = int(cell_timeout)
     budget = float(submission_timeout or settings.submission_timeout)
     memory = int(memory_limit_mb if memory_limit_mb is not None else settings.memory_limit_mb)
+    address = scheduler if scheduler is not None else (settings.scheduler or None)
     size = int(workers or settings.workers or default_workers())
     report = AutogradeReport(assignment, size)
     boxed = settings.sandbox if sandbox is None else sandbox
-    if boxed:
+    if boxed and not address:
         require()  # one line naming the risk and the fix, before anything is touched
 
     api = course.api(config)
@@ -330,66 +357,92 @@ def autograde(
         c for c in candidates if force or c not in in_book or needs_grading(course, c, assignment)
     ]
     report.skipped = [c for c in candidates if c not in todo]
+    if not todo:
+        report.seconds = time.monotonic() - started
+        return report
+    execute_class(config)  # fail here, not in every worker, if the config names a bad class
     integrity_dir = course.state_dir("integrity")
-    if todo:
-        report.backup = backup_gradebook(course, settings.backups)
 
     clear_stale_runs(course)
     work = Path(tempfile.mkdtemp(prefix=".autograde-", dir=course.root))
-    boxes = settings_for(course.root, settings.max_processes) if boxed else None
-    owner = {"pid": os.getpid(), "sandboxes": boxes.base if boxes else None}
+    scratch = None if address else Path(tempfile.mkdtemp(prefix=SCRATCH_PREFIX))
+    owner = {"pid": os.getpid(), "scratch": str(scratch) if scratch else None}
     (work / OWNER).write_text(json.dumps(owner))
-    limits = Limits(boxes, settings.cell_output_bytes, settings.notebook_output_bytes)
-    bar = progress_bar(len(todo), f"autograde {assignment}", show=progress)
+    limits = Limits(
+        boxed, settings.max_processes, settings.cell_output_bytes, settings.notebook_output_bytes
+    )
+    bar = None
 
     def finished(outcome: Outcome) -> None:
-        assert outcome.record is not None
+        assert outcome.record is not None and bar is not None
         outcome.record.save(integrity_dir)
         report.outcomes.append(outcome)
         bar.set_postfix_str(f"{outcome.learner}: {outcome.status}", refresh=False)
         bar.update()
 
     try:
-        replay_api = course.api(_replay_config(config, work / "results"))
-        execute_class(config)  # fail here, not in every worker, if the config names a bad class
-        sanitise = _Sanitiser(api)
-        with WorkerPool(min(size, max(len(todo), 1)), memory, work / "workers.log") as pool:
+        size = report.workers = min(size, len(todo))
+        with dask_client(address, size, scratch or work, work / "workers.log") as client:
+            if address:
+                report.workers = _check_workers(client, address, boxed)
+            report.backup = backup_gradebook(course, settings.backups)
+            bar = progress_bar(len(todo), f"autograde {assignment}", show=progress)
+            results_dir = work / "results"
+            replay_api = course.api(_replay_config(config, results_dir))
+            sanitise = _Sanitiser(api)
             records: dict[str, IntegrityRecord] = {}
-            run = _Run(api, sanitise, spec, assignment, known, work, budget, memory, overrides)
+            run = _Run(api, sanitise, spec, assignment, known, course.root, budget, memory, config)
             jobs = _jobs(run, todo, records, limits)
             sent: dict[str, ExecJob] = {}
             retry: list[ExecJob] = []
-            for result in pool.run(_remember(_unmarkable_first(jobs, finished), sent)):
+            for result in run_all(client, _remember(_unmarkable_first(jobs, finished), sent)):
                 if settings.retry_timeouts and timed_out(result):
                     retry.append(sent[result.key])  # perhaps the load: again, alone, at the end
                     continue
-                finished(_finish(course, replay_api, spec, result, records[result.learner]))
-        if retry:
-            with WorkerPool(1, memory, work / "workers.log") as alone:
-                for result in alone.run(retry):
-                    record = records[result.learner]
-                    again = timed_out(result)
-                    record.add(
-                        "timeout-retried",
-                        NOTICE,
-                        "it ran out of time while other notebooks were running, so it was run "
-                        "again on its own at the end: "
-                        + (
-                            "it ran out of time again, so the time-out is the learner's."
-                            if again
-                            else "it finished, and those are its marks (the first time-out "
-                            "was the machine's load)."
-                        ),
-                    )
-                    finished(_finish(course, replay_api, spec, result, record))
+                sent.pop(result.key, None)
+                record = records[result.learner]
+                finished(_finish(course, replay_api, spec, result, record, results_dir))
+            for result in run_all(client, iter(retry), in_flight=1):
+                record = records[result.learner]
+                again = timed_out(result)
+                record.add(
+                    "timeout-retried",
+                    NOTICE,
+                    "it ran out of time while other notebooks were running, so it was run "
+                    "again on its own at the end: "
+                    + (
+                        "it ran out of time again, so the time-out is the learner's."
+                        if again
+                        else "it finished, and those are its marks (the first time-out "
+                        "was the machine's load)."
+                    ),
+                )
+                finished(_finish(course, replay_api, spec, result, record, results_dir))
         _add_scores(course, assignment, report.outcomes)
     finally:
-        bar.close()
+        if bar is not None:
+            bar.close()
         shutil.rmtree(work, ignore_errors=True)
-        if boxes is not None:
-            shutil.rmtree(boxes.base, ignore_errors=True)
+        if scratch is not None:
+            remove_tree(scratch)
     report.seconds = time.monotonic() - started
     return report
+
+
+def _check_workers(client: Any, address: str, boxed: bool) -> int:
+    """An academy's cluster: refuse, in one line, if a worker cannot sandbox; its threads."""
+    from .cluster import capacity
+
+    if boxed:
+        refusals = sandbox_refusals(client)
+        if refusals:
+            named = "; ".join(f"{worker}: {why}" for worker, why in sorted(refusals.items()))
+            raise SandboxUnavailable(
+                f"refusing to autograde on {address}: {len(refusals)} worker(s) cannot start "
+                f"the sandbox ({named}), so learners' code would run unisolated there. To "
+                f"fix: {NO_SANDBOX_HINT}."
+            )
+    return capacity(client)
 
 
 @dataclass(frozen=True)
@@ -401,10 +454,10 @@ class _Run:
     spec: dict[str, NotebookSpec]  # the released notebooks, as the gradebook records them
     assignment: str
     known: set[str]  # learners on the roster
-    work: Path  # this run's private folder (jobs/, results/)
+    root: Path  # the course folder (hidden in a sandbox on this computer)
     budget: float  # seconds of wall clock per submission
     memory: int  # MB of address space per learner kernel
-    overrides: dict[str, Any]  # nbgrader config overrides sent to the workers
+    config: Any  # the course's nbgrader config, with this run's overrides
 
 
 def _jobs(
@@ -420,12 +473,11 @@ def _jobs(
     put in ``records`` as it is made.
     """
     api, sanitise, spec, assignment = run.api, run.sanitise, run.spec, run.assignment
-    known, work = run.known, run.work
-    budget, memory, overrides = run.budget, run.memory, run.overrides
     coursedir = api.coursedir
+    config = plain_config(run.config)
     for learner in learners:
         record = records[learner] = IntegrityRecord(assignment, learner)
-        if learner not in known:
+        if learner not in run.known:
             record.add(
                 "unknown-learner",
                 NOTICE,
@@ -454,14 +506,12 @@ def _jobs(
             record.status = Status.NOT_GRADED
             yield record
             continue
-        jobdir = work / "jobs" / learner / assignment
-        _private_copy(coursedir, learner, assignment, jobdir)
         try:
             with quiet_nbgrader():
-                for name, nb in readable.items():
-                    nbformat.write(
-                        sanitise(nb, learner, assignment, name), jobdir / f"{name}.ipynb"
-                    )
+                notebooks = {
+                    name: nbformat.writes(sanitise(nb, learner, assignment, name)).encode()
+                    for name, nb in readable.items()
+                }
         except Exception as exc:
             record.add("not-graded", FAILURE, f"nbgrader could not read the notebook: {exc}")
             record.status = Status.NOT_GRADED
@@ -470,14 +520,14 @@ def _jobs(
         yield ExecJob(
             learner=learner,
             assignment=assignment,
-            workdir=str(jobdir),
-            out_dir=str(work / "results" / learner / assignment),
-            notebooks=list(readable),
-            course_root=str(Path(coursedir.root)),
-            budget=budget,
-            memory_limit_mb=memory,
-            overrides=overrides,
+            notebooks=notebooks,
+            files=job_files(coursedir, learner, assignment),
+            config=config,
+            budget=run.budget,
+            memory_limit_mb=run.memory,
             sandbox=limits.sandbox,
+            max_processes=limits.max_processes,
+            hidden=(str(run.root.resolve()),),
             cell_output_bytes=limits.cell_output_bytes,
             notebook_output_bytes=limits.notebook_output_bytes,
         )
@@ -493,9 +543,9 @@ def timed_out(result: ExecResult) -> bool:
     """The run stopped on a time limit: the submission's budget, or a cell's time-out."""
     if any(code == "submission-timeout" for code, _ in result.problems):
         return True
-    for path in result.executed.values():
+    for data in result.executed.values():
         try:
-            executed = nbformat.read(path, as_version=4)
+            executed = nbformat.reads(data.decode("utf-8"), as_version=4)
         except Exception:
             continue
         for cell in executed.cells:
@@ -522,6 +572,7 @@ def _finish(
     spec: dict[str, NotebookSpec],
     result: ExecResult,
     record: IntegrityRecord,
+    results_dir: Path,
 ) -> Outcome:
     """Hand one executed submission to nbgrader's Autograde and record what happened."""
     record.seconds = round(result.seconds, 2)
@@ -530,6 +581,10 @@ def _finish(
     if not result.executed:
         record.status = Status.NOT_GRADED
         return Outcome(result.learner, Status.NOT_GRADED, record=record)
+    folder = results_dir / result.learner / result.assignment
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, data in result.executed.items():  # for ReplayExecution
+        (folder / f"{name}.ipynb").write_bytes(data)
     with quiet_nbgrader():
         done = api.autograde(result.assignment, result.learner, force=True, create=True)
     if not done["success"]:
@@ -539,8 +594,8 @@ def _finish(
         )
         record.status = Status.NOT_GRADED
         return Outcome(result.learner, Status.NOT_GRADED, record=record)
-    for name, path in result.executed.items():
-        executed = nbformat.read(path, as_version=4)
+    for name, data in result.executed.items():
+        executed = nbformat.reads(data.decode("utf-8"), as_version=4)
         if not any(code == "submission-timeout" for code in record.codes()):
             check_execution(record, executed, name)
     if record.flagged:

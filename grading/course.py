@@ -96,6 +96,8 @@ c.GenerateFeedback.preprocessors = {feedback}
 
 # `qilab course autograde`: parallel workers (0 = one per CPU core), and limits per submission.
 c.QilabGrading.workers = 0
+# Or an academy's Dask scheduler, whose workers run the notebooks (grading/README.md):
+# c.QilabGrading.scheduler = "tcp://marking.example.ac.uk:8786"
 c.QilabGrading.submission_timeout = {submission_timeout}  # seconds of wall clock, all cells
 c.QilabGrading.memory_limit_mb = {memory_limit_mb}  # address space of the learner's kernel
 # Pass marks and outcome minimums live in curriculum/escalator.yaml, the one place both the
@@ -451,7 +453,7 @@ def _redact(url: str) -> str:
 
 
 def _qilab_grading_class() -> type:
-    from traitlets import Bool, Float, Integer
+    from traitlets import Bool, Float, Integer, Unicode
     from traitlets.config import Configurable
 
     class QilabGrading(Configurable):
@@ -488,6 +490,11 @@ def _qilab_grading_class() -> type:
         ).tag(config=True)
         backups = Integer(
             5, help="gradebook backups kept (SQLite), one made before each autograde run"
+        ).tag(config=True)
+        scheduler = Unicode(
+            "",
+            help="address of an academy's Dask scheduler (tcp://host:8786) whose workers "
+            "execute submissions; empty: a LocalCluster on this computer",
         ).tag(config=True)
 
     return QilabGrading

@@ -1,70 +1,99 @@
-"""Run learners' notebooks in parallel worker processes, each submission within its limits.
+"""Execute one learner's submission within its limits: the task a Dask worker runs.
 
-The slow part of autograding is executing notebooks, one kernel after another. Here a small
-pool of worker processes each runs nbgrader's own ``Execute`` preprocessor on a sanitised,
-private copy of one submission at a time. Workers never open the gradebook: the parent process
-is its only writer (see :mod:`qilab.grading.autograde`), so SQLite never reports 'database is
-locked' and no grade is lost.
+The slow part of autograding is executing notebooks, one kernel after another, so each
+submission is one task on a Dask cluster (:mod:`qilab.grading.cluster`): a ``LocalCluster`` of
+worker processes on the tutor's computer, or an academy's own cluster. A task carries
+everything it needs as bytes — the sanitised notebooks and the assignment's data files, never
+a path into the course folder — and returns the executed notebooks, so a worker needs no
+shared course folder. Workers never open the gradebook: the parent process is its only writer
+(see :mod:`qilab.grading.autograde`), so SQLite never reports 'database is locked' and no grade
+is lost.
 
-Limits that make one bad submission fail alone, with a reason:
+On every worker, whichever machine it is on, each notebook runs with nbgrader's own
+``Execute`` and these limits, so one bad submission fails alone, with a reason:
 
+- the **sandbox** (:mod:`~qilab.grading.sandbox`): the kernel starts inside bubblewrap, and a
+  worker that cannot start one refuses to run the learner's code at all (unless the tutor
+  opted out with ``--no-sandbox``): the submission is left unmarked, as a platform error;
 - a **memory cap**: the learner's kernel gets an ``RLIMIT_AS`` (address-space) limit just
-  before its first cell runs (``prlimit`` on Linux; elsewhere the worker limits itself and the
-  kernel inherits it), so a memory bomb gets ``MemoryError`` instead of taking the machine down
-  — and neither the worker nor the kernel's own start-up is squeezed;
+  before its first cell runs (``prlimit``), so a memory bomb gets ``MemoryError`` instead of
+  taking the machine down — and neither the worker nor the kernel's own start-up is squeezed;
 - a **wall-clock budget per submission** on top of nbgrader's per-cell timeout: a watchdog
   thread kills the kernel's process group when the budget is spent, the cells not yet run are
   marked as not run, and the worker moves on;
-- a last resort in the parent: a worker silent for well past the budget is killed and
-  replaced.
+- **output limits in bytes** per cell and per notebook (:class:`OutputBudget`).
+
+The task's private folder (its files and its sandbox) is made in the worker's temporary folder
+and removed when the task ends; one left by a worker killed mid-task is removed by the next
+task on that computer.
 """
 
 from __future__ import annotations
 
 import contextlib
-import multiprocessing
+import functools
 import os
 import signal
-import sys
+import tempfile
 import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
-from multiprocessing.connection import Connection, wait
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Any
 
-import psutil
+from .sandbox import (
+    JobSandbox,
+    ProcessCap,
+    SandboxSettings,
+    kernel_manager_class,
+    probe,
+    processes_in,
+    python_paths,
+    remove_tree,
+)
 
-from .sandbox import JobSandbox, ProcessCap, SandboxSettings, kernel_manager_class, processes_in
-
-#: Seconds past its budget before the parent gives up on a worker and kills it.
-GRACE_SECONDS = 30.0
 #: Times a notebook is tried when the platform, not the learner, fails (kernel start, set-up).
 PLATFORM_ATTEMPTS = 3
+#: Seconds waited before the second try (twice that before the third).
+PLATFORM_PAUSE = 2.0
 PLATFORM_NOTE = (
     "not marked: platform error ({why}). This is not the learner's doing; it was tried "
     "{attempts} times and will be marked again on the next `qilab course autograde` run "
     "(no --force needed)."
 )
+NO_SANDBOX_ON_WORKER = (
+    "not marked: platform error (the worker on {host} cannot start the sandbox: {reason}; it "
+    "refused to run the learner's code without it). This is not the learner's doing: install "
+    "bubblewrap on that worker (the same environment as the tutor's), then run autograde "
+    "again (no --force needed)."
+)
+#: Configuration sections never sent to a worker (database addresses, exchange paths).
+PRIVATE_SECTIONS = ("CourseDirectory", "Exchange", "ExchangeFactory", "QilabGrading")
 
 
 @dataclass
 class ExecJob:
-    """One submission to execute: its private folder holds the sanitised notebooks."""
+    """One submission to execute, carried to the worker whole: bytes, not course paths."""
 
     learner: str
     assignment: str
-    workdir: str
-    out_dir: str
-    notebooks: list[str]
-    course_root: str
+    #: The sanitised notebooks, by name (without ``.ipynb``), as nbformat JSON bytes.
+    notebooks: dict[str, bytes]
+    #: The files the notebooks need beside them (the learner's, then the assignment's data
+    #: files), by relative POSIX path; never a notebook.
+    files: dict[str, bytes]
+    #: The course's nbgrader configuration as plain dicts, with this run's overrides, less
+    #: :data:`PRIVATE_SECTIONS`.
+    config: dict[str, Any]
     budget: float
     memory_limit_mb: int = 0
-    overrides: dict[str, Any] = field(default_factory=dict)
-    #: The sandbox every kernel of this job starts in (None: run unsandboxed, as opted out).
-    sandbox: SandboxSettings | None = None
+    #: Start every kernel in its bubblewrap sandbox (False only when the tutor opted out).
+    sandbox: bool = True
+    #: Most processes and threads the learner's code may have at once (0: no cap).
+    max_processes: int = 256
+    #: Host paths hidden in the sandbox if a read-only path holds them (the course folder, for
+    #: a worker on the tutor's own computer).
+    hidden: tuple[str, ...] = ()
     #: Output kept per cell and per notebook, in bytes (0: no limit).
     cell_output_bytes: int = 0
     notebook_output_bytes: int = 0
@@ -76,32 +105,162 @@ class ExecJob:
 
 @dataclass
 class ExecResult:
-    """The executed notebooks (paths) and any way the run itself went wrong."""
+    """The executed notebooks (nbformat JSON bytes) and any way the run itself went wrong."""
 
     learner: str
     assignment: str
-    executed: dict[str, str] = field(default_factory=dict)
+    executed: dict[str, bytes] = field(default_factory=dict)
     problems: list[tuple[str, str]] = field(default_factory=list)
     seconds: float = 0.0
+    #: Where it ran (host name and process id), for the tutor's log.
+    worker: str = ""
 
     @property
     def key(self) -> str:
         return f"{self.learner}/{self.assignment}"
 
 
-# -- in the worker ---------------------------------------------------------------------------
-_CONFIGS: dict[str, Any] = {}
+def plain_config(config: Any) -> dict[str, Any]:
+    """A traitlets ``Config`` as plain dicts for a worker, less :data:`PRIVATE_SECTIONS`."""
+
+    def plain(value: Any) -> Any:
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items() if k not in ("db_url", "password")}
+        return value
+
+    return {k: plain(v) for k, v in config.items() if k not in PRIVATE_SECTIONS}
 
 
-def _course_config(root: str, overrides: dict[str, Any]) -> Any:
+@functools.cache
+def _read_only_paths() -> tuple[str, ...]:
+    return tuple(python_paths())
+
+
+#: Each task's private folder (its files and its sandbox), in the worker's temporary folder.
+TASK_PREFIX = "qilab-sandboxes-"
+#: Where a worker makes them, if set (a LocalCluster's scratch folder); else its temp folder.
+TASK_DIR_ENV = "AUTOGRADE_TASK_DIR"
+OWNER_FILE = "owner.pid"
+
+
+def _task_folder() -> Path:
+    """A new private folder for one task; first remove those of tasks whose worker died.
+
+    The folder holds the process id of the worker that made it, so a worker killed mid-task
+    (SIGKILL, the OOM killer) leaves nothing for long: the next task on that computer removes
+    it. A LocalCluster's workers make theirs in the run's own scratch folder (``TMPDIR``),
+    (:data:`TASK_DIR_ENV`), which autograde removes even after a crash.
+    """
+    base = Path(os.environ.get(TASK_DIR_ENV) or tempfile.gettempdir())
+    for old in base.glob(f"{TASK_PREFIX}*"):
+        try:
+            pid = int((old / OWNER_FILE).read_text())
+        except (OSError, ValueError):
+            continue
+        if pid != os.getpid() and not _alive(pid):
+            remove_tree(old)
+    root = Path(tempfile.mkdtemp(prefix=TASK_PREFIX, dir=base))
+    (root / OWNER_FILE).write_text(str(os.getpid()))
+    return root
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _write_files(files: dict[str, bytes], folder: Path) -> None:
+    """Write the job's files under ``folder``; a path that would leave it is refused."""
+    for name, data in files.items():
+        rel = PurePosixPath(name)
+        if rel.is_absolute() or ".." in rel.parts or not rel.parts:
+            raise ValueError(f"refusing a file path outside the job folder: {name!r}")
+        path = folder.joinpath(*rel.parts)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+
+
+def run_job(job: ExecJob) -> ExecResult:
+    """Execute one submission's notebooks with nbgrader's ``Execute``, within its limits.
+
+    This is the Dask task: it never raises (a failure is reported in the result) and leaves
+    nothing behind in the worker's scratch space.
+
+    Each kernel starts in a sandbox (:mod:`~qilab.grading.sandbox`) unless the tutor opted
+    out; a worker that cannot make one refuses. A failure of the platform — a kernel that does
+    not start, or the course's own set-up cell failing before any learner code ran — is
+    retried, and if it persists the submission is left unmarked with a ``platform-error``
+    finding, so the next run marks it.
+
+    Examples
+    --------
+    >>> result = run_job(job)              # doctest: +SKIP
+    >>> result.problems                    # doctest: +SKIP
+    [('submission-timeout', 'stopped after its 300 s budget; 2 cell(s) were not run')]
+    """
+    started = time.monotonic()
+    result = ExecResult(job.learner, job.assignment, worker=f"{os.uname().nodename}:{os.getpid()}")
+    try:
+        _run_job(job, result, started)
+    except Exception as exc:  # report, never die silently: the parent is waiting
+        result.executed.clear()
+        result.problems.append(("execution-error", f"{type(exc).__name__}: {exc}"))
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _run_job(job: ExecJob, result: ExecResult, started: float) -> None:
+    import nbformat
     from traitlets.config import Config
-    from traitlets.config.loader import PyFileConfigLoader
 
-    if root not in _CONFIGS:
-        _CONFIGS[root] = PyFileConfigLoader("nbgrader_config.py", path=root).load_config()
-    config = Config(_CONFIGS[root])
-    config.merge(Config(overrides))
-    return config
+    if job.sandbox:
+        reason = probe()
+        if reason:
+            host = os.uname().nodename
+            result.problems.append(
+                ("platform-error", NO_SANDBOX_ON_WORKER.format(host=host, reason=reason))
+            )
+            return
+    os.environ.setdefault("MALLOC_ARENA_MAX", "2")  # fewer malloc arenas count in RLIMIT_AS
+    deadline = started + job.budget
+    config = Config(job.config)
+    root = _task_folder()
+    try:
+        files = root / "files"
+        files.mkdir()
+        _write_files(job.files, files)
+        settings = None
+        if job.sandbox:
+            settings = SandboxSettings(
+                base=str(root),
+                max_processes=job.max_processes,
+                read_only=_read_only_paths(),
+                hidden=tuple(h for h in job.hidden if Path(h).exists()),
+            )
+        for name, data in job.notebooks.items():
+            for attempt in range(1, PLATFORM_ATTEMPTS + 1):
+                nb = nbformat.reads(data.decode("utf-8"), as_version=4)
+                try:
+                    problems = _run_notebook(job, config, name, nb, deadline, settings, files)
+                    break
+                except PlatformFault as fault:
+                    if attempt == PLATFORM_ATTEMPTS:
+                        why = f"{name}: {fault}"
+                        result.problems.append(
+                            ("platform-error", PLATFORM_NOTE.format(why=why, attempts=attempt))
+                        )
+                        result.executed.clear()
+                        return
+                    time.sleep(min(PLATFORM_PAUSE * attempt, 5.0))
+            result.problems += problems
+            result.executed[name] = nbformat.writes(nb).encode("utf-8")
+    finally:
+        remove_tree(root)
 
 
 def execute_class(config: Any) -> type:
@@ -133,19 +292,15 @@ def _kill_group(pid: int) -> None:
 class _Watchdog(threading.Thread):
     """Kill the kernel when the submission's wall-clock budget is spent."""
 
-    def __init__(self, executor: Any, deadline: float, report: Callable[[int], None]) -> None:
+    def __init__(self, executor: Any, deadline: float) -> None:
         super().__init__(daemon=True)
-        self.executor, self.deadline, self.report = executor, deadline, report
+        self.executor, self.deadline = executor, deadline
         self.fired = False
         self.done = threading.Event()
-        self.reported: int | None = None
 
     def run(self) -> None:
         while not self.done.wait(0.1):
             pid = _kernel_pid(self.executor)
-            if pid is not None and pid != self.reported:
-                self.reported = pid
-                self.report(pid)
             if time.monotonic() >= self.deadline and pid is not None:
                 self.fired = True
                 _kill_group(pid)
@@ -171,62 +326,14 @@ class PlatformFault(Exception):
     """The kernel or the course's own set-up failed: retry; never the learner's zero."""
 
 
-def run_job(
-    job: ExecJob, notify: Callable[[tuple[Any, ...]], None] = lambda msg: None
-) -> ExecResult:
-    """Execute one submission's notebooks with nbgrader's ``Execute``, within its budget.
-
-    Each kernel starts in the job's sandbox (:mod:`~qilab.grading.sandbox`) unless the tutor
-    opted out. A failure of the platform — a kernel that does not start, or the course's own
-    set-up cell failing before any learner code ran — is retried, and if it persists the
-    submission is left unmarked with a ``platform-error`` finding, so the next run marks it.
-
-    Examples
-    --------
-    >>> result = run_job(job)              # doctest: +SKIP
-    >>> result.problems                    # doctest: +SKIP
-    [('submission-timeout', 'stopped after its 300 s budget; 2 cell(s) were not run')]
-    """
-    import nbformat
-
-    started = time.monotonic()
-    deadline = started + job.budget
-    result = ExecResult(job.learner, job.assignment)
-    config = _course_config(job.course_root, job.overrides)
-    out_dir = Path(job.out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    for name in job.notebooks:
-        path = Path(job.workdir, f"{name}.ipynb")
-        for attempt in range(1, PLATFORM_ATTEMPTS + 1):
-            nb = nbformat.read(path, as_version=4)
-            try:
-                problems = _run_notebook(job, config, name, nb, deadline, notify)
-                break
-            except PlatformFault as fault:
-                if attempt == PLATFORM_ATTEMPTS:
-                    why = f"{name}: {fault}"
-                    result.problems.append(
-                        ("platform-error", PLATFORM_NOTE.format(why=why, attempts=attempt))
-                    )
-                    result.executed.clear()
-                    result.seconds = time.monotonic() - started
-                    return result
-                time.sleep(min(2.0 * attempt, 5.0))
-        result.problems += problems
-        out = out_dir / f"{name}.ipynb"
-        nbformat.write(nb, out)
-        result.executed[name] = str(out)
-    result.seconds = time.monotonic() - started
-    return result
-
-
 def _run_notebook(
     job: ExecJob,
     config: Any,
     name: str,
     nb: Any,
     deadline: float,
-    notify: Callable[[tuple[Any, ...]], None],
+    settings: SandboxSettings | None,
+    files: Path,
 ) -> list[tuple[str, str]]:
     """Run one notebook once, in place; return what went wrong that the learner should own.
 
@@ -238,16 +345,16 @@ def _run_notebook(
     if time.monotonic() >= deadline:
         skipped = _not_run(nb, 0, _budget_message(job, None), "SubmissionTimeout")
         return [("submission-timeout", _budget_text(job, name, skipped))]
-    box = JobSandbox.create(job.sandbox, Path(job.workdir)) if job.sandbox else None
-    cap = ProcessCap(job.sandbox.max_processes if job.sandbox else 0)
+    box = JobSandbox.create(settings, files) if settings else None
+    cap = ProcessCap(settings.max_processes if settings else 0)
     budget = OutputBudget(job.cell_output_bytes, job.notebook_output_bytes)
     executor = _executor_class(execute_class(config), job, box, cap, budget)(config=config)
-    cwd = str(box.work) if box else job.workdir
+    cwd = str(box.work) if box else str(files)
     resources = {
         "metadata": {"path": cwd},
         "nbgrader": {"student": job.learner, "assignment": job.assignment, "notebook": name},
     }
-    watchdog = _Watchdog(executor, deadline, lambda pid: notify(("kernel", job.key, pid)))
+    watchdog = _Watchdog(executor, deadline)
     watchdog.start()
     try:
         with utils.setenv(NBGRADER_EXECUTION="autograde"):
@@ -538,211 +645,3 @@ def cap_kernel(pid: int | None, megabytes: int, hard: bool = False) -> bool:
     except (ProcessLookupError, PermissionError):
         return False
     return True
-
-
-def _limit_own_memory(megabytes: int) -> None:
-    """Where ``prlimit`` is missing (macOS), limit the worker; its kernels inherit the cap."""
-    import resource
-
-    if megabytes <= 0 or hasattr(resource, "prlimit"):
-        return
-    cap = megabytes * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    if hard != resource.RLIM_INFINITY:
-        cap = min(cap, hard)
-    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
-
-
-def _die_with_parent() -> None:
-    """Linux: if the autograde process dies (even by SIGKILL), this worker dies too; its
-    sandboxed kernels follow (bubblewrap's ``--die-with-parent``), so nothing is orphaned."""
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-
-    with contextlib.suppress(Exception):
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() == 1:  # the parent is already gone
-            os._exit(1)
-
-
-def _worker_main(conn: Connection, memory_limit_mb: int, log_path: str) -> None:
-    """A worker: execute jobs sent down the pipe until told to stop (``None``)."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's to handle
-    _die_with_parent()
-    log = os.open(log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-    os.dup2(log, 1)  # kernels inherit these: their chatter goes to the log, not the tutor
-    os.dup2(log, 2)
-    # Fewer malloc arenas: each reserves 64 MiB of address space, which RLIMIT_AS counts.
-    os.environ.setdefault("MALLOC_ARENA_MAX", "2")
-    _limit_own_memory(memory_limit_mb)
-    lock = threading.Lock()
-
-    def send(message: tuple[Any, ...]) -> None:
-        with lock:
-            conn.send(message)
-
-    while True:
-        try:
-            job = conn.recv()
-        except EOFError:
-            return
-        if job is None:
-            return
-        try:
-            result = run_job(job, send)
-        except Exception as exc:  # report, never die silently: the parent is waiting
-            result = ExecResult(job.learner, job.assignment)
-            result.problems.append(("execution-error", f"{type(exc).__name__}: {exc}"))
-        send(("done", job.key, result))
-
-
-# -- in the parent ---------------------------------------------------------------------------
-class _Lazy:
-    """An iterator that can say whether it has more, pulling items only when asked."""
-
-    def __init__(self, items: Iterator[ExecJob]) -> None:
-        self.items, self.buffer = items, deque[ExecJob]()
-
-    def __bool__(self) -> bool:
-        if not self.buffer:
-            try:
-                self.buffer.append(next(self.items))
-            except StopIteration:
-                return False
-        return True
-
-    def popleft(self) -> ExecJob:
-        if not self:
-            raise IndexError("no more jobs")
-        return self.buffer.popleft()
-
-
-@dataclass
-class _Worker:
-    process: Any
-    conn: Connection
-    job: ExecJob | None = None
-    started: float = 0.0
-    kernel: int | None = None
-
-
-class WorkerPool:
-    """Worker processes that execute submissions; results come back as they finish.
-
-    Examples
-    --------
-    >>> pool = WorkerPool(workers=2, memory_limit_mb=2048, log_path="w.log")  # doctest: +SKIP
-    >>> with pool:                                                            # doctest: +SKIP
-    ...     for result in pool.run(jobs):
-    ...         print(result.key, result.problems)
-    """
-
-    def __init__(self, workers: int, memory_limit_mb: int, log_path: str | Path) -> None:
-        self.size = max(1, workers)
-        self.memory_limit_mb = memory_limit_mb
-        self.log_path = str(log_path)
-        # fork: a worker starts at once with nbgrader already imported (importing it costs
-        # seconds); elsewhere (macOS, Windows) spawn is the safe choice.
-        methods = multiprocessing.get_all_start_methods()
-        self.context = multiprocessing.get_context("fork" if "fork" in methods else "spawn")
-        self.workers: list[_Worker] = []
-
-    def __enter__(self) -> WorkerPool:
-        self.workers = [self._start() for _ in range(self.size)]
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def _start(self) -> _Worker:
-        parent_end, child_end = self.context.Pipe()
-        process = self.context.Process(
-            target=_worker_main,
-            args=(child_end, self.memory_limit_mb, self.log_path),
-            daemon=True,
-        )
-        process.start()
-        child_end.close()
-        return _Worker(process, parent_end)
-
-    def _kill(self, worker: _Worker) -> None:
-        if worker.kernel:
-            _kill_group(worker.kernel)
-        try:
-            for child in psutil.Process(worker.process.pid).children(recursive=True):
-                with contextlib.suppress(psutil.NoSuchProcess):
-                    child.kill()
-        except psutil.NoSuchProcess:  # the worker is already gone, and its children with it
-            pass
-        worker.process.kill()
-        worker.process.join(5)
-
-    def close(self) -> None:
-        for worker in self.workers:
-            if worker.job is None and worker.process.is_alive():
-                with contextlib.suppress(BrokenPipeError, OSError):
-                    worker.conn.send(None)
-                worker.process.join(10)
-            if worker.process.is_alive():
-                self._kill(worker)
-        self.workers = []
-
-    def run(self, jobs: Iterable[ExecJob]) -> Iterator[ExecResult]:
-        """Execute every job, yielding each result as soon as it is ready.
-
-        Jobs are taken from ``jobs`` only when a worker is free, so a generator that prepares
-        each job on demand keeps every worker busy from the first second.
-        """
-        queue = _Lazy(iter(jobs))
-        while queue or any(w.job for w in self.workers):
-            self._dispatch(queue)
-            busy = [w for w in self.workers if w.job is not None]
-            finished: list[ExecResult] = []
-            for conn in wait([w.conn for w in busy], timeout=0.5):
-                worker = next(w for w in busy if w.conn is conn)
-                finished += self._receive(worker)
-            finished += self._reap_overdue()
-            self._dispatch(queue)  # before the caller spends time on these results
-            yield from finished
-
-    def _dispatch(self, queue: _Lazy) -> None:
-        for worker in self.workers:
-            if worker.job is None and queue:
-                worker.job, worker.started, worker.kernel = queue.popleft(), time.monotonic(), None
-                worker.conn.send(worker.job)
-
-    def _receive(self, worker: _Worker) -> list[ExecResult]:
-        try:
-            message = worker.conn.recv()
-        except (EOFError, OSError):
-            return [self._replace(worker, "the worker process died (killed by the system?)")]
-        if message[0] == "kernel":
-            worker.kernel = message[2]
-            return []
-        worker.job, worker.kernel = None, None
-        return [message[2]]
-
-    def _reap_overdue(self) -> list[ExecResult]:
-        results = []
-        now = time.monotonic()
-        for worker in self.workers:
-            job = worker.job
-            if job is not None and now - worker.started > job.budget + GRACE_SECONDS:
-                results.append(
-                    self._replace(worker, f"no answer {job.budget + GRACE_SECONDS:g} s after start")
-                )
-            elif job is not None and not worker.process.is_alive():
-                results.append(self._replace(worker, "the worker process died"))
-        return results
-
-    def _replace(self, worker: _Worker, why: str) -> ExecResult:
-        job = worker.job
-        assert job is not None
-        self._kill(worker)
-        index = self.workers.index(worker)
-        self.workers[index] = self._start()
-        result = ExecResult(job.learner, job.assignment)
-        result.problems.append(("worker-failed", f"{why}; the submission was not marked."))
-        result.seconds = time.monotonic() - worker.started
-        return result

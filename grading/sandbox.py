@@ -79,7 +79,7 @@ class SandboxUnavailable(QilabError):
 
 @dataclass(frozen=True)
 class SandboxSettings:
-    """How sandboxes are made for one autograde run (sent to each worker)."""
+    """How one task's sandboxes are made, on the worker that runs it."""
 
     enabled: bool = True
     #: Where each job's sandbox folder is made (host path the sandbox user can traverse).
@@ -145,18 +145,6 @@ def _editable_mapping(finder: Path) -> list[str]:
     return [str(Path(p).resolve()) for p in mapping.values() if Path(p).exists()]
 
 
-def settings_for(course_root: Path, max_processes: int) -> SandboxSettings:
-    """The sandbox settings of a run over one course (its folder is always hidden)."""
-    base = tempfile.mkdtemp(prefix="qilab-sandboxes-")
-    return SandboxSettings(
-        enabled=True,
-        base=base,
-        max_processes=max_processes,
-        read_only=tuple(python_paths()),
-        hidden=(str(course_root.resolve()),),
-    )
-
-
 @dataclass
 class JobSandbox:
     """One submission's sandbox folder on the host: ``work/`` (its files) and ``ipc/``."""
@@ -183,14 +171,7 @@ class JobSandbox:
 
     def remove(self) -> None:
         """Delete the folder, whatever modes the learner's code left on its files."""
-
-        def fix(func: Any, path: str, _exc: Any) -> None:
-            with contextlib.suppress(OSError):
-                os.chmod(os.path.dirname(path), 0o700)
-                os.chmod(path, 0o700)
-                func(path)
-
-        shutil.rmtree(self.root, onerror=fix)
+        remove_tree(self.root)
 
     def command(self, argv: list[str]) -> list[str]:
         """``argv`` (the kernel's command) wrapped so that it starts inside the sandbox."""
@@ -280,6 +261,18 @@ class JobSandbox:
         )
         env.setdefault("MALLOC_ARENA_MAX", "2")
         return env
+
+
+def remove_tree(root: Path) -> None:
+    """Delete a folder, whatever modes the learner's code left on its files."""
+
+    def fix(func: Any, path: str, _exc: Any) -> None:
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(path), 0o700)
+            os.chmod(path, 0o700)
+            func(path)
+
+    shutil.rmtree(root, onerror=fix)
 
 
 def _inside(path: str, folder: str) -> bool:

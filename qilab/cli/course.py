@@ -95,14 +95,31 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--from", dest="source", metavar="ZIP_OR_FOLDER", help="an LMS download (default: exchange)"
     )
 
-    auto = sub.add_parser("autograde", help="autograde submissions in parallel")
+    auto = sub.add_parser(
+        "autograde",
+        help="autograde submissions in parallel",
+        description="Mark new or re-submitted work with nbgrader, several notebooks at a time: "
+        "each submission is a Dask task, run by a LocalCluster on this computer (one worker "
+        "per CPU core) or, with --scheduler, by an academy's Dask cluster. Every learner's "
+        "kernel runs in a bubblewrap sandbox, on whichever worker runs it.",
+    )
     _course_option(auto)
     auto.add_argument("assignment", help="assignment id, e.g. foundation_measurement")
     auto.add_argument(
         "--learner", action="append", metavar="ID", help="only this learner (repeatable)"
     )
     auto.add_argument(
-        "--workers", type=int, metavar="N", help="notebooks run at once (default: CPU cores)"
+        "--workers",
+        type=int,
+        metavar="N",
+        help="notebooks run at once on this computer (default: CPU cores)",
+    )
+    auto.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="an academy's Dask scheduler, e.g. tcp://marking-host:8786: its workers run the "
+        "notebooks (they need QI Lab's pinned environment and bubblewrap, not the course "
+        "folder; default: c.QilabGrading.scheduler, else a LocalCluster here)",
     )
     auto.add_argument("--force", action="store_true", help="regrade already graded submissions")
     auto.add_argument(
@@ -226,6 +243,7 @@ def run(args: argparse.Namespace) -> int:
             cell_timeout=args.cell_timeout,
             progress=not args.no_progress,
             sandbox=False if args.no_sandbox else None,
+            scheduler=args.scheduler,
         )
         print(result)
         return 1 if any(o.status == Status.NOT_GRADED for o in result.outcomes) else 0

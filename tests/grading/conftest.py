@@ -202,3 +202,38 @@ def submit(tmp_path: Path) -> Callable[[Course, str, str], None]:
 @pytest.fixture
 def released() -> Callable[[Course], nbformat.NotebookNode]:
     return released_notebook
+
+
+@pytest.fixture
+def local_cluster(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> Iterator[Callable[[int], object]]:
+    """``local_cluster(workers)``: a ``distributed.Client`` to a LocalCluster made exactly as
+    autograde makes its own. Tests pass ``client.scheduler.address`` as autograde's scheduler
+    and change what its workers do with ``client.run`` (they are separate processes, so a
+    monkeypatch in the test process does not reach them)."""
+    import cloudpickle
+    from distributed import Client
+    from qilab.grading.cluster import local_cluster as make_cluster
+
+    # The test's own functions go to the workers by value (its module is not importable there).
+    cloudpickle.register_pickle_by_value(request.module)
+    made: list[tuple[object, object]] = []
+    scratches: list[Path] = []
+
+    def start(workers: int = 1) -> object:
+        # Not under tmp_path: pytest removes old numbered folders, and so may a concurrent run.
+        scratch = Path(tempfile.mkdtemp(prefix="qilab-dask-test-"))
+        scratches.append(scratch)
+        cluster = make_cluster(workers, scratch)
+        client = Client(cluster)
+        made.append((client, cluster))
+        return client
+
+    yield start
+    for client, cluster in made:
+        client.close()  # type: ignore[attr-defined]
+        cluster.close()  # type: ignore[attr-defined]
+    cloudpickle.unregister_pickle_by_value(request.module)
+    for scratch in scratches:
+        shutil.rmtree(scratch, ignore_errors=True)

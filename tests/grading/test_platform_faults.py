@@ -14,28 +14,47 @@ pytestmark = pytest.mark.slow
 A = synthetic.ASSIGNMENT
 
 
+def _flaky_once(counter: str) -> None:
+    """In a worker: the first kernel fails to start (a loaded machine, say), then all do."""
+    real = JobSandbox.command
+
+    def flaky(self, argv):
+        with open(counter, "a") as handle:
+            handle.write("x")
+        with open(counter) as handle:
+            first = handle.read() == "x"
+        return ["false"] if first else real(self, argv)
+
+    JobSandbox._real_command = real
+    JobSandbox.command = flaky
+
+
+def _never_starts() -> None:
+    JobSandbox.command = lambda self, argv: ["false"]
+
+
+def _fixed() -> None:
+    JobSandbox.command = JobSandbox._real_command
+
+
 def test_a_kernel_that_does_not_start_is_retried_then_left_unmarked(
-    make_course, place, monkeypatch
+    make_course, place, local_cluster, tmp_path
 ):
-    monkeypatch.setattr(execution.time, "sleep", lambda seconds: None)  # no waits between tries
     course = make_course(["d1", "d2"])
     place(course, "d1", "solution")
     place(course, "d2", "solution")
     assert sandbox.probe() is None  # the real sandbox works here (checked once per run)
-    real = JobSandbox.command
-    attempts: list[int] = []
-
-    def flaky(self, argv):  # d1's first kernel fails to start (a loaded machine, say)
-        attempts.append(1)
-        return ["false"] if len(attempts) == 1 else real(self, argv)
-
-    monkeypatch.setattr(JobSandbox, "command", flaky)
-    report = autograde(course, A, learners=["d1"], workers=1, progress=False)
+    client = local_cluster(1)
+    address = client.scheduler.address
+    assert set(client.run(sandbox.probe).values()) == {None}  # (checked once per worker)
+    client.run(_flaky_once, str(tmp_path / "attempts"))
+    report = autograde(course, A, learners=["d1"], scheduler=address, progress=False)
+    assert len((tmp_path / "attempts").read_text()) >= 2  # failed once, then started
     assert report.outcome("d1").score == 5  # retried, and marked as usual
     assert "platform-error" not in report.outcome("d1").record.codes()
 
-    monkeypatch.setattr(JobSandbox, "command", lambda self, argv: ["false"])  # never starts
-    report = autograde(course, A, learners=["d2"], workers=1, progress=False)
+    client.run(_never_starts)
+    report = autograde(course, A, learners=["d2"], scheduler=address, progress=False)
     d2 = report.outcome("d2")
     assert d2.status == "not-graded" and d2.score is None  # never a 0 blamed on the learner
     (issue,) = [i for i in d2.record.issues if i.code == "platform-error"]
@@ -43,13 +62,49 @@ def test_a_kernel_that_does_not_start_is_retried_then_left_unmarked(
     assert "could not start" in issue.message and "3 times" in issue.message
     assert not (course.root / "autograded" / "d2").exists()
 
-    monkeypatch.setattr(JobSandbox, "command", real)  # the platform is fixed
-    again = autograde(course, A, workers=1, progress=False)  # no --force
+    client.run(_fixed)  # the platform is fixed
+    again = autograde(course, A, scheduler=address, progress=False)  # no --force
     assert [o.learner for o in again.outcomes] == ["d2"] and again.outcome("d2").score == 5
 
 
+def test_a_worker_without_a_sandbox_refuses_to_run_learners_code(make_course, place, local_cluster):
+    """On an academy's cluster, a worker that cannot start bubblewrap runs nothing unsandboxed."""
+    course = make_course(["d1"])
+    place(course, "d1", "solution")
+    client = local_cluster(1)
+    client.run(_no_bwrap)
+    with pytest.raises(sandbox.SandboxUnavailable) as refused:
+        autograde(course, A, scheduler=client.scheduler.address, progress=False)
+    message = str(refused.value)
+    assert "1 worker(s) cannot start the sandbox" in message and "bubblewrap" in message
+    assert "--no-sandbox" in message
+    assert not (course.root / "autograded" / "d1").exists()  # nothing was run
+    # A worker that loses it after the check (a new one, say) refuses the task itself.
+    job = autograde_job(course)
+    result = client.submit(execution.run_job, job, pure=False).result()
+    assert not result.executed
+    (code, message), *_ = result.problems
+    assert code == "platform-error" and "cannot start the sandbox" in message
+
+
+def _no_bwrap() -> None:
+    sandbox._bwrap = lambda: None
+    sandbox.probe.cache_clear()
+
+
+def autograde_job(course: Course) -> execution.ExecJob:
+    nb = nbformat.read(course.root / "submitted" / "d1" / A / f"{A}.ipynb", 4)
+    return execution.ExecJob(
+        learner="d1",
+        assignment=A,
+        notebooks={A: nbformat.writes(nb).encode()},
+        files={},
+        config={},
+        budget=60,
+    )
+
+
 def test_a_failing_course_set_up_cell_is_not_the_learners_zero(tmp_path, monkeypatch):
-    monkeypatch.setattr(execution.time, "sleep", lambda seconds: None)
     synthetic.write_source(tmp_path / "sources")
     path = tmp_path / "sources" / "source" / A / f"{A}.ipynb"
     nb = nbformat.read(path, 4)

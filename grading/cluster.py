@@ -1,0 +1,276 @@
+"""Fan submissions out as Dask tasks: a ``LocalCluster`` by default, or an academy's cluster.
+
+Executing notebooks is the only slow step of autograding, so each submission is one task
+(:func:`qilab.grading.execution.run_job`) for `Dask distributed
+<https://distributed.dask.org>`_, the scheduler the scientific Python world already runs on
+laptops, HPC batch queues (dask-jobqueue) and Kubernetes (dask-kubernetes):
+
+- by default a ``LocalCluster`` on the tutor's computer: one worker process per CPU core (one
+  thread each), started for the run and closed after it; its processes end with the autograde
+  process even if that is killed (Dask's own parent watch), and its scratch folder is removed;
+- or ``--scheduler tcp://host:8786``: the academy's scheduler, whose workers need the same
+  pinned environment (and bubblewrap), but no course folder.
+
+What Dask adds that a home-made pool had to write itself: a worker that dies is replaced
+(its nanny restarts it) and its task is run again on another worker; a task whose workers
+died every time it ran (``allowed-failures``) is given up as :class:`~distributed.KilledWorker`
+and named here, never holding up the cohort. The parent only hands out tasks as workers free
+up, so preparing submissions overlaps executing them, and reads results as they finish.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from distributed import WorkerPlugin
+
+from qilab.errors import QilabError
+
+from . import execution
+from .execution import ExecJob, ExecResult
+
+#: Seconds past its budget before the parent gives up on a task and restarts its worker.
+GRACE_SECONDS = 30.0
+#: Times a task may lose its worker before it is given up (Dask's ``allowed-failures``), on
+#: the LocalCluster; an academy's scheduler has its own setting (Dask's default is 3).
+ALLOWED_FAILURES = 2
+#: Dask settings for the LocalCluster (the workers inherit them).
+LOCAL_CONFIG = {
+    "distributed.scheduler.allowed-failures": ALLOWED_FAILURES,
+    # One task per worker thread at a time: a worker that dies takes only its own task with it.
+    "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.scheduler.work-stealing": False,
+    "distributed.worker.profile.enabled": False,  # no sampling thread beside the kernel
+    # Forked (where the system can): a worker starts at once with nbgrader already imported
+    # by this process (importing it afresh costs each worker seconds); spawn elsewhere.
+    "distributed.worker.multiprocessing-method": (
+        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    ),
+}
+CONNECT_TIMEOUT = 20
+
+
+class SchedulerUnreachable(QilabError):
+    """The academy's Dask scheduler did not answer, or has no workers."""
+
+
+class _QuietKernels(WorkerPlugin):  # type: ignore[misc]
+    """LocalCluster only: workers' and kernels' chatter goes to a log file, not the tutor's
+    terminal."""
+
+    name = "qilab-quiet-kernels"
+
+    def __init__(self, log_path: str) -> None:
+        self.log_path = log_path
+
+    def setup(self, worker: Any) -> None:
+        log = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+        os.dup2(log, 1)
+        os.dup2(log, 2)
+        os.close(log)
+
+
+@contextlib.contextmanager
+def dask_client(
+    scheduler: str | None, workers: int, scratch: Path, log_path: Path
+) -> Iterator[Any]:
+    """A ``distributed.Client``: to ``scheduler``, or to a new ``LocalCluster`` of ``workers``.
+
+    The LocalCluster (and every process it started) is closed when the block ends, however it
+    ends.
+    """
+    from distributed import Client
+
+    if scheduler:
+        try:
+            client = Client(scheduler, timeout=CONNECT_TIMEOUT)
+        except (OSError, TimeoutError) as exc:
+            raise SchedulerUnreachable(
+                f"could not reach the Dask scheduler at {scheduler} ({type(exc).__name__}): "
+                "check the address and port (`dask scheduler` prints it), that it is running "
+                "and that this computer may connect to it."
+            ) from None
+        try:
+            try:
+                client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+            except (OSError, TimeoutError):
+                raise SchedulerUnreachable(
+                    f"the Dask scheduler at {scheduler} has no workers: start some "
+                    f"(`dask worker {scheduler}` on each marking machine) and run again."
+                ) from None
+            yield client
+        finally:
+            client.close()
+        return
+    cluster = local_cluster(workers, scratch)
+    try:
+        with Client(cluster) as client:
+            client.register_plugin(_QuietKernels(str(log_path)))
+            yield client
+    finally:
+        cluster.close()
+
+
+def local_cluster(workers: int, scratch: Path) -> Any:
+    """A new ``LocalCluster``: ``workers`` processes of one thread, on localhost only."""
+    import dask
+    import nbclient  # noqa: F401 - imported once here, inherited by every forked worker
+    import nbgrader.preprocessors  # noqa: F401
+    from distributed import LocalCluster
+
+    # Workers make each task's private folder in the run's scratch folder, which autograde
+    # removes after the run (and after a crash, on the next run).
+    environ = {"MALLOC_ARENA_MAX": "2", execution.TASK_DIR_ENV: str(scratch)}
+    with dask.config.set({**LOCAL_CONFIG, "distributed.nanny.environ": environ}):
+        return LocalCluster(
+            n_workers=workers,
+            threads_per_worker=1,
+            processes=True,
+            memory_limit=0,  # the learner's kernel has its own cap; the worker stays small
+            host="127.0.0.1",
+            scheduler_port=0,
+            dashboard_address=None,
+            local_directory=str(scratch),
+            silence_logs=logging.CRITICAL,
+        )
+
+
+def capacity(client: Any) -> int:
+    """Tasks the cluster runs at once: its workers' threads."""
+    workers = client.scheduler_info(n_workers=-1).get("workers", {})
+    return max(1, sum(int(w.get("nthreads", 1)) for w in workers.values()))
+
+
+def sandbox_refusals(client: Any) -> dict[str, str]:
+    """Workers that cannot start the sandbox, with why (an empty dict when all can)."""
+    from .sandbox import probe
+
+    answers = client.run(probe)
+    return {worker: reason for worker, reason in answers.items() if reason}
+
+
+def run_all(
+    client: Any, jobs: Iterator[ExecJob], in_flight: int | None = None
+) -> Iterator[ExecResult]:
+    """Run every job as a Dask task, yielding each result as soon as it is ready.
+
+    Jobs are taken from ``jobs`` only when the cluster has room (``in_flight`` tasks at once,
+    default its threads plus one), so a generator that prepares each job on demand keeps every
+    worker busy from the first second. A task whose workers kept dying comes back as a
+    ``worker-failed`` result; so does one still running long past its budget, whose worker is
+    restarted.
+    """
+    from distributed import wait
+
+    run = uuid.uuid4().hex[:8]
+    pending: dict[Any, tuple[ExecJob, float]] = {}
+    running_since: dict[str, float] = {}
+    exhausted = False
+    last_check = time.monotonic()
+
+    def top_up() -> None:
+        nonlocal exhausted
+        room = in_flight or capacity(client) + 1
+        while not exhausted and len(pending) < room:
+            job = next(jobs, None)
+            if job is None:
+                exhausted = True
+                return
+            key = f"qilab-autograde-{run}-{job.assignment}-{job.learner}"
+            future = client.submit(execution.run_job, job, key=key, pure=False)
+            pending[future] = (job, time.monotonic())
+
+    top_up()
+    while pending:
+        try:
+            done, _ = wait(list(pending), timeout=1.0, return_when="FIRST_COMPLETED")
+        except TimeoutError:  # none finished within the second
+            done = set()
+        finished = [_result(future, *pending.pop(future)) for future in done]
+        if time.monotonic() - last_check > 2.0:
+            last_check = time.monotonic()
+            finished += _reap_overdue(client, pending, running_since)
+        top_up()  # before the caller spends time on these results
+        yield from finished
+
+
+def _result(future: Any, job: ExecJob, submitted: float) -> ExecResult:
+    from distributed import KilledWorker
+
+    if future.status == "finished":
+        result: ExecResult = future.result()
+        future.release()
+        return result
+    result = ExecResult(job.learner, job.assignment, seconds=time.monotonic() - submitted)
+    exc = future.exception() if future.status == "error" else None
+    if isinstance(exc, KilledWorker):
+        result.problems.append(
+            (
+                "worker-failed",
+                "not marked: the worker process running it died each time it was run "
+                f"({exc.allowed_failures + 1} times, last on {exc.last_worker.address}); it "
+                "was not run again, so it holds up no one. Not a 0: it is marked again on the "
+                "next run (no --force needed) — if it fails again, look at what it does (its "
+                "memory, the workers' logs).",
+            )
+        )
+    else:
+        why = f"{type(exc).__name__}: {exc}" if exc is not None else future.status
+        result.problems.append(
+            (
+                "worker-failed",
+                f"not marked: its Dask task failed ({why}); it is marked again on "
+                "the next run (no --force needed).",
+            )
+        )
+    future.release()
+    return result
+
+
+def _executing(dask_worker: Any) -> list[str]:
+    """On a worker: the keys of the tasks it is running now (not those waiting for a thread)."""
+    return [str(ts.key) for ts in dask_worker.state.executing]
+
+
+def _reap_overdue(
+    client: Any, pending: dict[Any, tuple[ExecJob, float]], running_since: dict[str, float]
+) -> list[ExecResult]:
+    """Give up on tasks running long past their budget (the in-task watchdog failed), and
+    restart their workers."""
+    now = time.monotonic()
+    try:
+        executing = client.run(_executing)
+    except Exception:  # a worker is busy starting or gone: the next check will tell
+        return []
+    where = {key: worker for worker, keys in executing.items() for key in keys}
+    results = []
+    for future, (job, submitted) in list(pending.items()):
+        worker = where.get(future.key)
+        if worker is None:
+            running_since.pop(future.key, None)
+            continue
+        since = running_since.setdefault(future.key, now)
+        if now - since <= job.budget + GRACE_SECONDS:
+            continue
+        del pending[future]
+        future.cancel()
+        with contextlib.suppress(Exception):
+            client.restart_workers([worker], raise_for_error=False)
+        result = ExecResult(job.learner, job.assignment, seconds=now - submitted)
+        result.problems.append(
+            (
+                "worker-failed",
+                f"no answer {job.budget + GRACE_SECONDS:g} s after it started on {worker}, so "
+                "that worker was restarted; the submission was not marked.",
+            )
+        )
+        results.append(result)
+    return results
