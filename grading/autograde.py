@@ -34,6 +34,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+import psutil
 from nbgrader.api import MissingEntry
 
 from .backup import backup_gradebook
@@ -137,16 +138,6 @@ OWNER = "owner.json"
 SCRATCH_PREFIX = "qilab-dask-"
 
 
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def clear_stale_runs(course: Course) -> list[Path]:
     """Remove the private folders of runs whose process is gone (killed mid-run, say).
 
@@ -158,7 +149,7 @@ def clear_stale_runs(course: Course) -> list[Path]:
     for folder in course.root.glob(".autograde-*"):
         try:
             owner = json.loads((folder / OWNER).read_text())
-            stale = not _alive(int(owner["pid"]))
+            stale = not psutil.pid_exists(int(owner["pid"]))
         except (OSError, ValueError, KeyError, TypeError):
             owner = {}
             stale = time.time() - folder.stat().st_mtime > 86_400

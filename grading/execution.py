@@ -41,6 +41,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import psutil
+
 from .sandbox import (
     JobSandbox,
     ProcessCap,
@@ -157,21 +159,11 @@ def _task_folder() -> Path:
             pid = int((old / OWNER_FILE).read_text())
         except (OSError, ValueError):
             continue
-        if pid != os.getpid() and not _alive(pid):
+        if pid != os.getpid() and not psutil.pid_exists(pid):
             remove_tree(old)
     root = Path(tempfile.mkdtemp(prefix=TASK_PREFIX, dir=base))
     (root / OWNER_FILE).write_text(str(os.getpid()))
     return root
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
 
 
 def _write_files(files: dict[str, bytes], folder: Path) -> None:

@@ -92,6 +92,30 @@ class SandboxSettings:
     hidden: tuple[str, ...] = field(default_factory=tuple)
 
 
+def system_binds(etc: tuple[str, ...] = (), own: Path | None = None) -> list[str]:
+    """bubblewrap arguments that show the operating system read-only (after ``/usr``).
+
+    The top-level library and program folders (as symlinks where the system has them so), and
+    from ``/etc`` only :data:`ETC_KEEP` plus *etc*. With *own*, ``passwd`` and ``group`` come
+    from that folder instead (the sandbox's own users). One list for every QI Lab sandbox: a
+    marked learner kernel (:class:`Sandbox`) and a learner's server on the hub.
+    """
+    args: list[str] = []
+    for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
+        path = Path("/", top)
+        if path.is_symlink():
+            args += ["--symlink", os.readlink(path), str(path)]
+        elif path.is_dir():
+            args += ["--ro-bind", str(path), str(path)]
+    for name in (*ETC_KEEP, *etc):
+        path = Path("/etc", name)
+        if own is not None and name in ("passwd", "group"):
+            args += ["--ro-bind", str(own / name), str(path)]
+        elif path.exists():
+            args += ["--ro-bind", str(path), str(path)]
+    return args
+
+
 def _bwrap() -> str | None:
     return shutil.which("bwrap")
 
@@ -200,16 +224,7 @@ class JobSandbox:
             "/usr",
             "/usr",
         ]
-        for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-            path = Path("/", top)
-            if path.is_symlink():
-                cmd += ["--symlink", os.readlink(path), str(path)]
-            elif path.is_dir():
-                cmd += ["--ro-bind", str(path), str(path)]
-        for name in ETC_KEEP:
-            path = Path("/etc", name)
-            if path.exists():
-                cmd += ["--ro-bind", str(path), str(path)]
+        cmd += system_binds()
         for path in self.settings.read_only:
             cmd += ["--ro-bind", path, path]
         for hidden in self.settings.hidden:

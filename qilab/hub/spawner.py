@@ -85,18 +85,7 @@ def learner_sandbox(
         "/usr",
         "/usr",
     ]
-    for top in ("bin", "sbin", "lib", "lib32", "lib64", "libx32"):
-        path = Path("/", top)
-        if path.is_symlink():
-            cmd += ["--symlink", os.readlink(path), str(path)]
-        elif path.is_dir():
-            cmd += ["--ro-bind", str(path), str(path)]
-    for name in (*sandbox.ETC_KEEP, *ETC_SERVER):
-        path = Path("/etc", name)
-        if name in ("passwd", "group"):
-            cmd += ["--ro-bind", str(identity / name), str(path)]
-        elif path.exists():
-            cmd += ["--ro-bind", str(path), str(path)]
+    cmd += sandbox.system_binds(etc=ETC_SERVER, own=identity)
     read_only = sandbox.python_paths()
     for path in read_only:
         cmd += ["--ro-bind", path, path]
