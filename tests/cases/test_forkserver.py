@@ -5,9 +5,11 @@ starts them for `qilab cases`: fast, separate, interruptible, and nothing else c
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import os
 import sys
 import time
+from collections.abc import Coroutine
 from typing import Any
 
 import psutil
@@ -32,6 +34,17 @@ def config() -> Config:
     yield cfg
     factory.default_provisioner_name = before
     Template.stop()
+
+
+def run_apart(scenario: Coroutine[Any, Any, None]) -> None:
+    """``asyncio.run(scenario)`` in a thread of its own.
+
+    In the full suite a browser test's sync Playwright keeps an event loop running in this
+    thread, where ``asyncio.run`` refuses to start (these tests passed alone and failed after
+    the browser tests).
+    """
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        pool.submit(asyncio.run, scenario).result()
 
 
 async def run(kc: Any, code: str) -> dict:
@@ -94,7 +107,7 @@ def test_a_kernel_is_forked_ready_imported_in_its_own_session_and_environment(co
         assert not await km.is_alive()
         assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == "zombie"
 
-    asyncio.run(scenario())
+    run_apart(scenario())
 
 
 def test_two_kernels_are_separate_processes_sharing_nothing_they_set(config):
@@ -117,7 +130,7 @@ def test_two_kernels_are_separate_processes_sharing_nothing_they_set(config):
             for km in managers:
                 await km.shutdown_kernel(now=True)
 
-    asyncio.run(scenario())
+    run_apart(scenario())
 
 
 def test_the_template_starts_nothing_but_ipykernel(config, tmp_path):
@@ -157,7 +170,7 @@ def test_a_dead_template_is_replaced_and_kernels_still_start(config):
             for manager in (km, km2):
                 await manager.shutdown_kernel(now=True)
 
-    asyncio.run(scenario())
+    run_apart(scenario())
 
 
 def test_qilab_cases_kernels_are_forked_from_the_template(cases_server):
