@@ -98,6 +98,7 @@ def test_cases_build_where_an_event_loop_is_already_running(tmp_path):
     """A tutor may build from a notebook (its kernel runs an event loop), and the browser tests
     drive Playwright's sync API in the same process: asyncio.run() refused both."""
     import asyncio
+    import concurrent.futures
     import dataclasses
 
     import nbformat
@@ -111,5 +112,8 @@ def test_cases_build_where_an_event_loop_is_already_running(tmp_path):
     async def inside_a_running_loop() -> dict:
         return execute_cases([case], timeout=60)
 
-    executed = asyncio.run(inside_a_running_loop())
+    # In a thread of its own: in the full suite a browser test's sync Playwright already runs a
+    # loop in pytest's thread (itself the case this guards), where asyncio.run would refuse.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as pool:
+        executed = pool.submit(asyncio.run, inside_a_running_loop()).result()
     assert executed["tiny"].cells[0].outputs[0]["text"].strip() == "42"
