@@ -49,12 +49,16 @@ LOCAL_CONFIG = {
     "distributed.scheduler.worker-saturation": 1.0,
     "distributed.scheduler.work-stealing": False,
     "distributed.worker.profile.enabled": False,  # no sampling thread beside the kernel
-    # Forked (where the system can): a worker starts at once with nbgrader already imported
-    # by this process (importing it afresh costs each worker seconds); spawn elsewhere.
-    "distributed.worker.multiprocessing-method": (
-        "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    ),
 }
+#: How the LocalCluster's nannies start workers. A plain ``fork`` of the tutor's process would
+#: hand every worker a copy of each file descriptor and thread state that process holds (a
+#: JupyterLab's sockets, a browser driver's pipes), and a worker that outlives them keeps them
+#: open; ``spawn`` re-imports nbgrader in every worker (seconds each). Python's ``forkserver``
+#: gives both: one clean server process imports :data:`WORKER_PRELOAD` once, and forks each
+#: worker from it. Windows has only ``spawn``.
+START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
+#: What the fork server imports once, so that a new worker starts with it already imported.
+WORKER_PRELOAD = ["distributed", "nbclient", "nbgrader.preprocessors", "qilab.grading.execution"]
 CONNECT_TIMEOUT = 20
 
 
@@ -122,13 +126,12 @@ def dask_client(
 def local_cluster(workers: int, scratch: Path) -> Any:
     """A new ``LocalCluster``: ``workers`` processes of one thread, on localhost only."""
     import dask
-    import nbclient  # noqa: F401 - imported once here, inherited by every forked worker
-    import nbgrader.preprocessors  # noqa: F401
     from distributed import LocalCluster
 
     # Workers make each task's private folder in the run's scratch folder, which autograde
     # removes after the run (and after a crash, on the next run).
     environ = {"MALLOC_ARENA_MAX": "2", execution.TASK_DIR_ENV: str(scratch)}
+    _use_start_method()
     with dask.config.set({**LOCAL_CONFIG, "distributed.nanny.environ": environ}):
         return LocalCluster(
             n_workers=workers,
@@ -138,9 +141,27 @@ def local_cluster(workers: int, scratch: Path) -> Any:
             host="127.0.0.1",
             scheduler_port=0,
             dashboard_address=None,
+            # No dashboard; its health endpoint still listens, on a free port rather than
+            # 8787 (a second cluster, or the tutor's own Dask, would get a warning about it).
+            scheduler_kwargs={"dashboard": False, "dashboard_address": "127.0.0.1:0"},
             local_directory=str(scratch),
             silence_logs=logging.CRITICAL,
         )
+
+
+def _use_start_method() -> None:
+    """Make :data:`START_METHOD` the nannies' way of starting workers, for this process.
+
+    Set for good, not only while the cluster starts: a nanny reads it again when it restarts a
+    worker that a submission killed, long after ``LocalCluster()`` returned.
+    """
+    import dask
+    from distributed.utils import get_mp_context
+
+    dask.config.set({"distributed.worker.multiprocessing-method": START_METHOD})
+    context = get_mp_context()  # Dask sets its own fork-server preload list the first time
+    if START_METHOD == "forkserver":
+        context.set_forkserver_preload(WORKER_PRELOAD)  # ours; no effect once it is running
 
 
 def capacity(client: Any) -> int:
