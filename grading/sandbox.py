@@ -22,6 +22,11 @@ The learner's code runs as user 1000 inside, mapped (``--unshare-user``) onto th
 runs autograde: it has no capability outside the sandbox, even when that user is root (CI, a
 JupyterHub service). The process cap is a ``pids`` control group when autograde runs as root
 (the kernel's ``RLIMIT_NPROC`` does not bind root's processes), and ``RLIMIT_NPROC`` otherwise.
+
+The hub (:mod:`qilab.hub.spawner`) caps each learner's whole server with the same
+:class:`ProcessCap`, and its memory with :class:`MemoryCap` (a ``memory`` control group, for
+the server and its kernels together), not with the marked kernel's ``RLIMIT_AS``: an
+address-space cap crashes vl-convert's V8, which draws the lessons' charts offline.
 """
 
 from __future__ import annotations
@@ -378,7 +383,8 @@ class ProcessCap:
     As root: a ``pids`` control group per sandbox (root's ``RLIMIT_NPROC`` is not enforced).
     Otherwise: ``RLIMIT_NPROC``, which counts all of the user's tasks, so it is set that many
     above what the user already runs. :meth:`apply` is called before the first learner cell,
-    on every process of the sandbox; whatever they start stays under the cap.
+    on every process of the sandbox; whatever they start stays under the cap. Calling it again
+    adds processes to the same cap (the hub enrols a learner's server as it starts up).
     """
 
     def __init__(self, max_processes: int) -> None:
@@ -390,8 +396,8 @@ class ProcessCap:
         """Cap the sandbox's processes; say how ("cgroup", "rlimit" or "none")."""
         if self.max <= 0 or not pids:
             return self.how
-        if os.geteuid() == 0:
-            group = _new_pids_group()
+        if os.geteuid() == 0 and self.how != "rlimit":
+            group = self.group or _new_pids_group()  # called again: more pids, same group
             if group is not None:
                 with contextlib.suppress(OSError):
                     (group / "pids.max").write_text(str(self.max))
@@ -413,15 +419,133 @@ class ProcessCap:
 
     def release(self) -> None:
         """Remove the control group (the sandbox has ended, so it is empty)."""
-        if self.group is None:
-            return
-        for _ in range(50):
-            try:
-                self.group.rmdir()
-                break
-            except OSError:
-                time.sleep(0.1)
+        _remove_group(self.group)
         self.group = None
+
+    def refusals(self) -> int:
+        """How many times the cap refused a new process (the ``pids`` group's count; 0 with
+        ``RLIMIT_NPROC``, which keeps none)."""
+        return _event_count(self.group, "pids.events", "max")
+
+
+class MemoryCap:
+    """At most N MiB of memory for a sandbox and everything in it, together.
+
+    A ``memory`` control group: it counts what the processes really use (resident memory and
+    page cache), not the address space they reserve, so code that maps a lot and uses little
+    (V8 inside vl-convert reserves tens of GiB for a chart) runs, while a memory bomb is stopped
+    by the kernel's out-of-memory killer inside the group — the largest process there, usually
+    the runaway kernel — and nothing outside the group is touched. It needs a writable
+    ``memory`` controller (the hub running as root, or a delegated systemd slice); the group is
+    made inside the caller's own memory group (cgroup v1), so every limit above still holds.
+    Where there is none, :meth:`apply` says ``"none"`` and the caller must say so.
+    """
+
+    def __init__(self, megabytes: int) -> None:
+        self.megabytes = megabytes
+        self.group: Path | None = None
+        self.how = "none"
+
+    def apply(self, pids: list[int]) -> str:
+        """Cap the sandbox's processes' memory together; say how ("cgroup" or "none")."""
+        if self.megabytes <= 0 or not pids:
+            return self.how
+        group = self.group or _new_memory_group()
+        if group is None:
+            return self.how
+        limit = str(self.megabytes * 1024 * 1024)
+        try:
+            if self.group is None:
+                v2 = (group / "memory.max").is_file()
+                (group / ("memory.max" if v2 else "memory.limit_in_bytes")).write_text(limit)
+                for swap in ("memory.swap.max", "memory.memsw.limit_in_bytes"):
+                    with contextlib.suppress(OSError):  # no swap accounting: nothing to cap
+                        (group / swap).write_text("0" if v2 else limit)
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    (group / "cgroup.procs").write_text(str(pid))
+        except OSError:
+            _remove_group(group)
+            return self.how
+        self.group, self.how = group, "cgroup"
+        return self.how
+
+    def oom_kills(self) -> int:
+        """Processes the out-of-memory killer ended inside the group so far."""
+        count = _event_count(self.group, "memory.events", "oom_kill")
+        return count or _event_count(self.group, "memory.oom_control", "oom_kill")
+
+    def release(self) -> None:
+        """Remove the control group (its processes have ended), and its parent once empty.
+
+        The parent sits inside the caller's own group, which whoever made that (systemd, a
+        container runtime) must be able to remove in turn.
+        """
+        _remove_group(self.group)
+        if self.group is not None:
+            with contextlib.suppress(OSError):  # other sandboxes still running: it stays
+                self.group.parent.rmdir()
+        self.group = None
+
+
+def _remove_group(group: Path | None) -> None:
+    """rmdir a control group, waiting up to 5 s for its last processes to exit."""
+    if group is None:
+        return
+    for _ in range(50):
+        try:
+            group.rmdir()
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            time.sleep(0.1)
+
+
+def _event_count(group: Path | None, name: str, key: str) -> int:
+    """The number after *key* in a control group's flat-keyed file *name* (0 if none)."""
+    if group is None:
+        return 0
+    for line in _read(group / name).splitlines():
+        parts = line.split()
+        if len(parts) == 2 and parts[0] == key and parts[1].isdigit():
+            return int(parts[1])
+    return 0
+
+
+def _new_memory_group() -> Path | None:
+    """A new, empty ``memory`` group under this process's own (v1) or the root (v2)."""
+    v1 = Path("/sys/fs/cgroup/memory")
+    if (v1 / "cgroup.procs").is_file():
+        own = next(
+            (
+                line.split(":", 2)[2]
+                for line in _read(Path("/proc/self/cgroup")).splitlines()
+                if line.split(":", 2)[1:2] == ["memory"]
+            ),
+            "/",
+        )
+        base = v1 / own.strip().lstrip("/")
+    elif "memory" in _read(Path("/sys/fs/cgroup/cgroup.controllers")):
+        base = Path("/sys/fs/cgroup")
+    else:
+        return None
+    if not os.access(base, os.W_OK):
+        return None
+    try:
+        parent = base / "qilab-sandbox"
+        parent.mkdir(exist_ok=True)
+        for old in parent.glob("job-*"):  # left by a hub that was killed: empty ones only
+            with contextlib.suppress(OSError):
+                if time.time() - old.stat().st_mtime > 600:
+                    old.rmdir()
+        if (parent / "cgroup.subtree_control").is_file():  # cgroup v2: delegate memory
+            with contextlib.suppress(OSError):
+                (base / "cgroup.subtree_control").write_text("+memory")
+                (parent / "cgroup.subtree_control").write_text("+memory")
+        return Path(tempfile.mkdtemp(prefix="job-", dir=parent))
+    except OSError:
+        return None
 
 
 def _pids_root() -> Path | None:

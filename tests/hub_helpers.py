@@ -90,12 +90,14 @@ def wait_for_hub(hub: Hub, timeout: float = 90.0) -> None:
 
 
 @contextmanager
-def running_hub(tmp: Path, course: Course, state: Path, port: int | None = None) -> Iterator[Hub]:
-    """``qilab hub`` until the block ends; then the hub, the proxy and every server stop."""
+def running_hub(
+    tmp: Path, course: Course, state: Path, port: int | None = None, extra: tuple[str, ...] = ()
+) -> Iterator[Hub]:
+    """``qilab hub`` (with ``extra`` options) until the block ends; then everything stops."""
     port = port or free_port()
     env = {**os.environ, "QILAB_HUB_PASSWORD": PASSWORD}
     argv = [str(BIN / "qilab"), "hub", "-C", str(course.root), "--state", str(state)]
-    argv += ["--tutor", TUTOR, "--port", str(port)]
+    argv += ["--tutor", TUTOR, "--port", str(port), *extra]
     log = tmp / f"hub-{int(time.time() * 1000)}.log"
     with log.open("w") as out:
         process = subprocess.Popen(

@@ -189,3 +189,62 @@ def test_the_kubernetes_values_give_each_learner_only_their_own_exchange_folders
     assert all(m["mountPath"].endswith("/" + key.split("/")[0]) for key, m in mounts.items())
     assert values["cull"]["enabled"] is True
     assert values["hub"]["config"]["JupyterHub"]["authenticator_class"].startswith("ltiauth")
+
+
+def test_the_config_caps_each_learner_and_culls_idle_servers(tmp_path, course, monkeypatch):
+    """mem_limit and the process cap reach the spawner; the culler runs with a narrow role."""
+    from traitlets.config import Config
+
+    monkeypatch.setenv("QILAB_HUB_PASSWORD", "not-used-here")
+
+    settings = hubconfig.describe(
+        tmp_path / "state", course, tutors=["t"], memory_limit_mb=1536, cull_idle=1800
+    )
+    namespace = {"get_config": Config}
+    exec(compile(hubconfig.config_text(settings), "jupyterhub_config.py", "exec"), namespace)
+    c = namespace["c"]
+    assert c.QilabSpawner.mem_limit == 1536 * 1024 * 1024
+    assert c.QilabSpawner.max_processes == hubconfig.DEFAULT_MAX_PROCESSES
+    (culler,) = c.JupyterHub.services
+    assert "jupyterhub_idle_culler" in culler["command"] and "--timeout=1800" in culler["command"]
+    (role,) = c.JupyterHub.load_roles
+    assert role["services"] == ["idle-culler"]
+    assert set(role["scopes"]) == {
+        "list:users",
+        "read:users:activity",
+        "read:servers",
+        "delete:servers",  # stops servers; never deletes users (their folders stay)
+    }
+    off = hubconfig.describe(
+        tmp_path / "state", course, tutors=["t"], memory_limit_mb=0, cull_idle=0
+    )
+    text = hubconfig.config_text(off)
+    assert "c.QilabSpawner.mem_limit = null" not in text and "idle_culler" not in text
+    namespace = {"get_config": Config}
+    exec(compile(text, "jupyterhub_config.py", "exec"), namespace)
+    assert namespace["c"].QilabSpawner.mem_limit is None
+
+
+def test_the_default_memory_cap_is_sized_from_the_machine():
+    assert hubconfig.default_memory_limit_mb(24 * 1024**3) == 3072
+    assert hubconfig.default_memory_limit_mb(2 * 1024**3) == 1024  # never below 1 GiB
+    assert hubconfig.default_memory_limit_mb(256 * 1024**3) == 4096
+
+
+@pytest.mark.parametrize(
+    ("option", "message"),
+    [
+        (["--memory-limit", "100"], "--memory-limit 100 MiB is too little"),
+        (["--max-processes", "10"], "--max-processes 10 is too few"),
+        (["--cull-idle", "-5"], "--cull-idle -5: give seconds"),
+    ],
+)
+def test_bad_limits_get_one_clear_message(tmp_path, course, option, message):
+    done = subprocess.run(
+        [*QILAB_HUB(course, tmp_path), *option, "--print-config"],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 2 and message in done.stderr, done.stderr
+    assert "Traceback" not in done.stderr

@@ -31,6 +31,11 @@ the hub's database and cookie secret, kept across restarts) and starts JupyterHu
 Log-in: one course password from the environment (QILAB_HUB_PASSWORD, at least 8 characters;
 QILAB_HUB_ADMIN_PASSWORD too when there are --admin users), or LTI 1.3 from the academy's LMS
 when the course has an lti.yaml (qilab course lms), or --auth pam for this machine's accounts.
+
+Limits: each learner's server with all its kernels gets a memory cap and a process cap, so one
+learner's runaway code (a memory or fork bomb) cannot take the machine from the others; the
+hub's log names the learner when a cap stops something. An idle culler stops servers nobody
+has used for --cull-idle seconds (their files stay; the next log-in starts them again).
 """
 
 EPILOG = """\
@@ -93,6 +98,29 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="log-in (default: lti if the course has an lti.yaml, else shared-password)",
     )
     parser.add_argument(
+        "--memory-limit",
+        type=int,
+        metavar="MIB",
+        help="memory for each learner's server and all its kernels together, MiB; 0: no cap "
+        f"(default: an eighth of this machine within 1024-4096, here "
+        f"{hubconfig.default_memory_limit_mb()})",
+    )
+    parser.add_argument(
+        "--max-processes",
+        type=int,
+        default=hubconfig.DEFAULT_MAX_PROCESSES,
+        metavar="N",
+        help="processes and threads each learner's server may run; 0: no cap (default %(default)s)",
+    )
+    parser.add_argument(
+        "--cull-idle",
+        type=int,
+        default=hubconfig.DEFAULT_CULL_IDLE,
+        metavar="SECONDS",
+        help="stop a server nobody has used for this long, freeing its memory (files stay); "
+        "0: never (default %(default)s)",
+    )
+    parser.add_argument(
         "--print-config",
         action="store_true",
         help="print jupyterhub_config.py (for the IT team) and do not start the hub",
@@ -125,6 +153,9 @@ def run(args: argparse.Namespace) -> int:
         proxy_api_port=8001 if printing else free_port(),
         authenticator=args.auth,
         proxy_command=_installed_proxy(),
+        memory_limit_mb=args.memory_limit,
+        max_processes=args.max_processes,
+        cull_idle=args.cull_idle,
     )
     if printing:
         print(hubconfig.config_text(settings), end="")
@@ -159,6 +190,9 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"QI Lab hub for course {settings.course_id!r}: {len(settings.learners)} learner(s), "
         f"tutors {', '.join(settings.tutors)}.\n"
+        f"    each learner: memory {settings.memory_limit_mb or 'not capped'} MiB, "
+        f"{settings.max_processes or 'any number of'} processes; idle servers stopped after "
+        f"{settings.cull_idle or 'never'} s\n"
         f"    open http://{settings.ip}:{settings.port}/ (Ctrl-C to stop)\n"
         f"    config: {config}",
         file=sys.stderr,

@@ -41,6 +41,29 @@ ADMIN_PASSWORD_ENV = "QILAB_HUB_ADMIN_PASSWORD"
 #: Hub user names become folder names and JupyterHub URLs: keep them plain.
 USERNAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{0,63}$")
 AUTHENTICATORS = ("shared-password", "pam", "lti")
+#: Most processes and threads one learner's server may run: JupyterLab's ~20 threads and a
+#: few kernels of ~20 each (more on a many-core machine's maths libraries), far below a bomb.
+DEFAULT_MAX_PROCESSES = 512
+#: Seconds a learner's server may sit unused before the idle culler stops it.
+DEFAULT_CULL_IDLE = 3600
+
+
+def default_memory_limit_mb(total_bytes: int | None = None) -> int:
+    """A learner's memory cap, MiB: an eighth of this machine, within 1–4 GiB.
+
+    benchmarks/hub.py measured 0.33 GB for a learner working through a lesson, so 1 GiB leaves
+    them room for their own data (as z2jh's 1 GB limit does); an eighth of the machine means a
+    runaway learner takes at most that much from everybody else.
+
+    >>> default_memory_limit_mb(24 * 1024**3)
+    3072
+    >>> default_memory_limit_mb(4 * 1024**3)
+    1024
+    """
+    import psutil
+
+    total = total_bytes if total_bytes is not None else psutil.virtual_memory().total
+    return max(1024, min(4096, total // 8 // (1024 * 1024)))
 
 
 class HubConfigError(QilabError):
@@ -66,6 +89,11 @@ class HubSettings:
     #: The pinned configurable-http-proxy (qilab.hub.proxy.proxy_command()).
     proxy_command: tuple[str, ...] = ()
     lti: dict[str, str] = field(default_factory=dict)
+    #: Each learner's server with all its kernels: MiB of memory, processes (0: no cap).
+    memory_limit_mb: int = 1024
+    max_processes: int = DEFAULT_MAX_PROCESSES
+    #: Seconds unused before the idle culler stops a server (0: no culler).
+    cull_idle: int = DEFAULT_CULL_IDLE
 
     @property
     def users_root(self) -> Path:
@@ -180,6 +208,30 @@ c.QilabSpawner.learner_config = {learner_config}
 c.QilabSpawner.tutors_group = {tutors_group!r}
 c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
+# Per learner: their server and all its kernels together get at most this memory (a memory
+# control group: past it the kernel's out-of-memory killer stops their largest process) and
+# this many processes and threads (a fork bomb is refused); 0 or None: no cap. Tutors have none.
+c.QilabSpawner.mem_limit = {mem_limit}
+c.QilabSpawner.max_processes = {max_processes}
+{culler}"""
+
+CULLER = """# The idle culler (jupyterhub-idle-culler, a hub-managed service): a server unused for
+# {timeout} s is stopped, so its memory is free for others. The learner's folder stays; their
+# next log-in starts the server again. Its role lets it read activity and stop servers only.
+c.JupyterHub.services = [
+    {{
+        "name": "idle-culler",
+        "command": [{python}, "-m", "jupyterhub_idle_culler", "--timeout={timeout}",
+                    "--cull-every={every}"],
+    }}
+]
+c.JupyterHub.load_roles = [
+    {{
+        "name": "idle-culler",
+        "scopes": ["list:users", "read:users:activity", "read:servers", "delete:servers"],
+        "services": ["idle-culler"],
+    }}
+]
 """
 
 SHARED_PASSWORD_AUTH = f"""\
@@ -247,7 +299,19 @@ def config_text(settings: HubSettings) -> str:
         course=_literal(settings.course),
         exchange=_literal(settings.exchange),
         learner_config=_literal(settings.learner_config),
+        mem_limit=repr(settings.memory_limit_mb * 1024 * 1024 or None),  # bytes, as traitlets
+        max_processes=settings.max_processes,
+        culler=culler_text(settings.cull_idle),
     )
+
+
+def culler_text(timeout: int) -> str:
+    """The idle culler's service and role (nothing when ``timeout`` is 0: no culling)."""
+    if timeout <= 0:
+        return "# No idle culler (qilab hub --cull-idle 0): servers run until stopped.\n"
+    # Look a few times per timeout (the culler's own default, 10 minutes, at most).
+    every = max(1, min(600, timeout // 3))
+    return CULLER.format(timeout=timeout, every=every, python=_literal(sys.executable))
 
 
 LEARNER_NBGRADER_CONFIG = """\
@@ -299,6 +363,9 @@ def describe(
     proxy_api_port: int = 8001,
     authenticator: str | None = None,
     proxy_command: list[str] | None = None,
+    memory_limit_mb: int | None = None,
+    max_processes: int = DEFAULT_MAX_PROCESSES,
+    cull_idle: int = DEFAULT_CULL_IDLE,
 ) -> HubSettings:
     """Check the course and the people, and gather the hub's settings.
 
@@ -331,6 +398,21 @@ def describe(
             f"{', '.join(both)} cannot be both a tutor and a learner: a learner's server is "
             "sandboxed and a tutor's sees the course. Remove them from one list."
         )
+    for value, option in ((memory_limit_mb, "--memory-limit"), (max_processes, "--max-processes")):
+        if value is not None and value < 0:
+            raise HubConfigError(f"{option} {value}: give a number of at least 0 (0: no cap).")
+    if memory_limit_mb is not None and 0 < memory_limit_mb < 256:
+        raise HubConfigError(
+            f"--memory-limit {memory_limit_mb} MiB is too little for JupyterLab and a kernel "
+            "(about 330 MB per learner working): give at least 256, or 0 for no cap."
+        )
+    if 0 < max_processes < 64:
+        raise HubConfigError(
+            f"--max-processes {max_processes} is too few for JupyterLab and a kernel: give at "
+            "least 64, or 0 for no cap."
+        )
+    if cull_idle < 0:
+        raise HubConfigError(f"--cull-idle {cull_idle}: give seconds (0: never stop idle servers).")
     lti_file = course / LTI_NAME
     lti: dict[str, str] = {}
     if authenticator is None:
@@ -356,4 +438,7 @@ def describe(
         authenticator=authenticator,
         proxy_command=tuple(proxy_command or ()),
         lti=lti,
+        memory_limit_mb=default_memory_limit_mb() if memory_limit_mb is None else memory_limit_mb,
+        max_processes=max_processes,
+        cull_idle=cull_idle,
     )

@@ -21,10 +21,18 @@ server still demands the hub's OAuth log-in of its owner.
 
 Tutors' servers are not sandboxed: they run as the hub's user with the course folder and
 nbgrader's tutor tools, so ``qilab course`` marks there (its own sandbox around each kernel).
+
+Limits: one learner's runaway code must not take the machine from the others, so a learner's
+server and everything it starts share a memory cap (``Spawner.mem_limit``, enforced here with
+:class:`~qilab.grading.sandbox.MemoryCap`: LocalProcessSpawner itself only passes it on) and
+a process cap (``max_processes``, the marking sandbox's :class:`~qilab.grading.sandbox.ProcessCap`).
+When either stops something, the hub's log says whose server, which cap and what to change.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import os
 import shutil
 import sys
@@ -32,7 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from jupyterhub.spawner import LocalProcessSpawner
-from traitlets import Unicode, default
+from traitlets import Float, Integer, Unicode, default
 
 from qilab import paths
 from qilab.grading import sandbox
@@ -149,6 +157,12 @@ class QilabSpawner(LocalProcessSpawner):
     exchange = Unicode(config=True, help="The nbgrader exchange's root (private to the hub).")
     learner_config = Unicode(config=True, help="Folder with the learners' nbgrader_config.py.")
     tutors_group = Unicode("tutors", config=True, help="Members get the tutor tools.")
+    max_processes = Integer(
+        0, config=True, help="Most processes and threads a learner's server may run (0: no cap)."
+    )
+    limits_check_interval = Float(
+        5.0, config=True, help="Seconds between looks at whether a learner's caps stopped code."
+    )
 
     @default("cmd")
     def _default_cmd(self) -> list[str]:
@@ -247,4 +261,80 @@ class QilabSpawner(LocalProcessSpawner):
             self.cmd = base
         else:
             self.cmd = [*self._prepare_learner(), "--", *base]
-        return await super().start()
+        started = await super().start()
+        if not self.is_tutor:
+            await self._cap_learner()
+        return started
+
+    async def _cap_learner(self) -> None:
+        """Put the learner's new server under its memory and process caps, and watch them."""
+        megabytes = (self.mem_limit or 0) // (1024 * 1024)
+        memory = sandbox.MemoryCap(megabytes)
+        processes = sandbox.ProcessCap(self.max_processes)
+        # The sandbox forks its server within milliseconds of starting: enrol what is there,
+        # then look again (a process already capped only starts capped children).
+        for _ in range(3):
+            pids = sandbox.processes_in(self.pid)
+            memory.apply(pids)
+            processes.apply(pids)
+            await asyncio.sleep(0.2)
+        self._caps = (memory, processes)
+        name = self.user.name
+        if megabytes and memory.how == "none":
+            self.log.warning(
+                "QI Lab limits: %s's server has NO memory cap: the hub cannot make a memory "
+                "control group here (run the hub as root, or under systemd with Delegate=yes).",
+                name,
+            )
+        self.log.info(
+            "QI Lab limits: %s's server and its kernels: memory %s, processes %s.",
+            name,
+            f"{megabytes} MiB together (cgroup)" if memory.how == "cgroup" else "not capped",
+            f"{self.max_processes} ({processes.how})" if processes.how != "none" else "not capped",
+        )
+        self._watch = asyncio.ensure_future(self._watch_caps(memory, processes, megabytes))
+
+    async def _watch_caps(
+        self, memory: sandbox.MemoryCap, processes: sandbox.ProcessCap, megabytes: int
+    ) -> None:
+        """Say in the hub's log, for the tutor or IT, each time a cap stopped this learner."""
+        killed, refused = 0, 0
+        while True:
+            await asyncio.sleep(self.limits_check_interval)
+            now_killed, now_refused = memory.oom_kills(), processes.refusals()
+            if now_killed > killed:
+                self.log.warning(
+                    "QI Lab limits: learner %s's server reached its memory cap (%d MiB for the "
+                    "server and all its kernels): the out-of-memory killer stopped its largest "
+                    "process (%d time(s) so far), usually the notebook kernel running the code; "
+                    "JupyterLab restarts the kernel and their files are kept. Other learners "
+                    "are not affected. If their work really needs more: qilab hub --memory-limit.",
+                    self.user.name,
+                    megabytes,
+                    now_killed,
+                )
+            if now_refused > refused:
+                self.log.warning(
+                    "QI Lab limits: learner %s's server reached its process cap (%d processes "
+                    "and threads): %d attempt(s) to start another were refused, as for a fork "
+                    "bomb or a loop starting programs. Other learners are not affected. If "
+                    "their work really needs more: qilab hub --max-processes.",
+                    self.user.name,
+                    self.max_processes,
+                    now_refused - refused,
+                )
+            killed, refused = now_killed, now_refused
+
+    async def stop(self, now: bool = False) -> None:
+        await super().stop(now=now)
+        watch = getattr(self, "_watch", None)
+        if watch is not None:
+            watch.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watch
+        for cap in getattr(self, "_caps", ()):  # frees the control groups once all have exited
+            group = cap.group
+            await asyncio.to_thread(cap.release)
+            if group is not None and group.exists():
+                self.log.warning("QI Lab limits: %s is still busy; left for later.", group)
+        self._caps, self._watch = (), None
