@@ -274,3 +274,41 @@ def test_the_idle_culler_stops_an_unused_server_and_keeps_the_learners_work(tmp_
         alice.start()  # the next log-in
         done = alice.server_api("GET", "contents/pdsa.txt")
         assert done.status_code == 200 and done.json()["content"] == "my PDSA notes\n"
+
+
+RESERVE_AND_USE = """
+import mmap, sys
+reserved = mmap.mmap(-1, 8 * 1024**3)  # 8 GiB of address space, as V8 reserves: not used
+print("reserved", flush=True)
+used = [bytes([1]) * (32 * 1024 * 1024) for _ in range(int(sys.argv[1]))]
+print("used", len(used) * 32, flush=True)
+"""
+
+
+def test_the_memory_cap_counts_memory_used_not_address_space_reserved(tmp_path):
+    """Why a cgroup and not RLIMIT_AS: reserving 8 GiB passes a 256 MiB cap, using 600 MiB not."""
+    import subprocess
+    import sys
+
+    script = tmp_path / "reserve.py"
+    script.write_text(RESERVE_AND_USE)
+    results = []
+    for chunks in (2, 19):  # 64 MiB used, then 608 MiB
+        cap = sandbox.MemoryCap(256)
+        proc = subprocess.Popen(
+            [sys.executable, str(script), str(chunks)], stdout=subprocess.PIPE, text=True
+        )
+        try:
+            if cap.apply([proc.pid]) != "cgroup":
+                proc.kill()
+                pytest.skip("no writable memory control group here (the hub logs 'NO memory cap')")
+            out, _ = proc.communicate(timeout=60)
+            results.append((proc.returncode, out, cap.oom_kills()))
+        finally:
+            proc.kill()
+            proc.wait()
+            cap.release()
+        assert cap.group is None
+    (ok, ok_out, ok_kills), (bomb, bomb_out, bomb_kills) = results
+    assert ok == 0 and "used 64" in ok_out and ok_kills == 0
+    assert bomb == -9 and "reserved" in bomb_out and "used" not in bomb_out and bomb_kills == 1
