@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -36,6 +37,9 @@ LEARNERS = ["alice", "bob"]
 TUTOR = "tutor"
 ASSIGNMENT = synthetic.ASSIGNMENT
 MINUTE = 60_000
+#: Where each hub's log (the hub, the proxy, every single-user server and its kernels) is kept
+#: once the hub stops: the test's temporary folder may be gone when someone reads a failure.
+LOGS = Path(__file__).resolve().parent.parent / ".qilab" / "test-artifacts" / "hub-logs"
 #: Every URL the people's pages requested (nothing may leave this machine).
 REQUESTS: list[str] = []
 
@@ -60,6 +64,11 @@ class Hub:
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
+
+    @property
+    def kept_log(self) -> Path:
+        """Where :func:`running_hub` copies :attr:`log` when the hub stops."""
+        return LOGS / self.log.name
 
 
 def make_course(tmp: Path) -> Course:
@@ -109,6 +118,8 @@ def running_hub(
         yield hub
     finally:
         stop_hub(hub)
+        LOGS.mkdir(parents=True, exist_ok=True)
+        shutil.copy(log, hub.kept_log)
 
 
 def stop_hub(hub: Hub) -> None:

@@ -11,8 +11,10 @@ still logged in (its database and cookie secret persist in the state folder).
 from __future__ import annotations
 
 import json
+import re
 import sqlite3
 import subprocess
+import time
 from pathlib import Path
 
 import nbformat
@@ -32,12 +34,15 @@ from hub_helpers import (
     start_log_in,
     wait_for_lab,
 )
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from qilab.grading import synthetic
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 REPO = Path(__file__).resolve().parent.parent
 SHOTS = REPO / ".qilab" / "test-artifacts"
+#: The lesson Alice runs: its first chart is a run chart drawn by the offline Vega bundle.
+LESSON = "curriculum/foundation/measurement.ipynb"
 
 ATTACK = """
 import glob, os, pathlib
@@ -56,6 +61,55 @@ pathlib.Path(fake, "{assignment}.ipynb").write_text(pathlib.Path({forged!r}).rea
 pathlib.Path(fake, "timestamp.txt").write_text("2030-01-01 00:00:00.000000 UTC")
 print("SEES", sorted(os.listdir(inbound)))
 """
+
+
+def status_bar(page) -> str:
+    """What JupyterLab's status bar says: the current notebook, its kernel and its state."""
+    return " | ".join(
+        " ".join(t.split()) for t in page.locator(".jp-StatusBar-Widget").all_inner_texts()
+    )
+
+
+def lesson_kernel_ready(page, user: str, lesson: str) -> bool:
+    """The lesson's kernel is idle with her page connected to it (her server's sessions API).
+
+    JupyterLab drops a Run All clicked before its kernel connection is up, and its toolbar
+    reads "idle" before that (tests/test_lab_browser.py), so ask the server.
+    """
+    status, sessions = api(page, user, "GET", "api/sessions")
+    kernels = [s["kernel"] for s in sessions or [] if s["path"] == lesson and s.get("kernel")]
+    return (
+        status == 200
+        and len(kernels) == 1
+        and kernels[0]["execution_state"] == "idle"
+        and kernels[0]["connections"] > 0
+    )
+
+
+def run_lesson(page, hub: Hub, user: str, lesson: str) -> None:
+    """Open a lesson in ``user``'s lab and Run All Cells once she sees it, with its kernel up.
+
+    Opening a lesson's address also brings back the tabs she had open (START.ipynb), and for a
+    moment that tab is JupyterLab's current notebook: a Run All clicked then runs START.ipynb,
+    not the lesson (what made this step time out in fresh clones: START.ipynb's cells had
+    run, the lesson's had not). A learner sees the lesson in front before she clicks; so does
+    this test, and it checks that the lesson's own cells started.
+    """
+    name = lesson.rsplit("/", 1)[1]
+    page.goto(f"{hub.base}/user/{user}/lab/tree/{lesson}")
+    page.locator(".lm-DockPanel-tabBar .lm-mod-current", has_text=name).wait_for(timeout=MINUTE)
+    page.locator("#jp-main-statusbar", has_text=name).wait_for(timeout=MINUTE)
+    deadline = time.monotonic() + 2 * MINUTE / 1000
+    while not lesson_kernel_ready(page, user, lesson):
+        assert time.monotonic() < deadline, f"{lesson}'s kernel: {status_bar(page)!r}"
+        time.sleep(0.5)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.locator(".lm-Menu-itemLabel", has_text="Run All Cells").first.click()
+    lesson_panel = page.locator(".jp-NotebookPanel:not(.lm-mod-hidden)")
+    # Its first code cell is queued or run: [*] or [1] (never START.ipynb's, now hidden).
+    lesson_panel.locator(".jp-InputPrompt", has_text=re.compile(r"\[(\*|1)\]")).first.wait_for(
+        state="attached", timeout=MINUTE
+    )
 
 
 def shot(page, name: str) -> Path:
@@ -91,6 +145,24 @@ def test_learners_tutor_exchange_isolation_and_restart(hub_course, browser) -> N
         assert "START.ipynb" in alice.locator(".jp-mod-current").first.inner_text()
         shot(alice, "alice-lab")
         assert (state / "users" / "alice" / "curriculum" / "START.ipynb").is_file()
+
+        # A lesson runs in her sandboxed server and its charts draw, offline (Run All, as she
+        # would; the last round's blank charts were only seen in a real browser).
+        run_lesson(alice, hub, "alice", LESSON)
+        chart = alice.locator(".jp-NotebookPanel:not(.lm-mod-hidden) svg.marks").first
+        try:
+            chart.wait_for(timeout=2 * MINUTE)
+        except PlaywrightTimeoutError:
+            raise AssertionError(
+                f"no chart drew in {LESSON}; alice's status bar: {status_bar(alice)!r}; "
+                f"her page: {shot(alice, 'alice-lesson-no-chart')}; her server's and "
+                f"kernel's log: {hub.kept_log}"
+            ) from None
+        assert chart.locator("path, circle").count() > 10, "the chart drew no marks"
+        output = alice.locator(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-OutputArea-output")
+        figure = output.filter(has=alice.locator("svg.marks")).first
+        figure.scroll_into_view_if_needed()
+        figure.screenshot(path=str(SHOTS / "hub-alice-lesson-chart.png"))  # the chart itself
 
         # Learners have the Assignment List but no tutor tools; the tutor has the Formgrader.
         status, _ = api(alice, "alice", "GET", "formgrader")
