@@ -134,3 +134,21 @@ def test_arguments_after_a_double_dash_reach_jupyter(tmp_path):
 def test_a_double_dash_on_another_command_is_a_usage_error():
     done = qilab("datasets", "list", "--", "--oops")
     assert done.returncode == 2 and "nothing may follow '--'" in done.stderr
+
+
+def test_help_and_usage_errors_import_no_heavy_library():
+    """Every `qilab` command builds every sub-command's parser first: a library imported there
+    (nbgrader, pandas, Jupyter…) costs seconds on every `qilab --help` and every typo. Those
+    imports belong in each command's ``run``."""
+    heavy = {"nbformat", "nbgrader", "pandas", "numpy", "altair", "jsonschema", "jupyterhub"}
+    heavy |= {"jupyter_server", "distributed", "ipywidgets", "voila", "sqlalchemy", "tornado"}
+    probe = (
+        "import sys\n"
+        "from qilab.cli import build_parser\n"
+        "build_parser()\n"
+        "print(' '.join(sorted({m.split('.')[0] for m in sys.modules})))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    imported = set(done.stdout.split())
+    assert not imported & heavy, f"imported while building the parsers: {imported & heavy}"

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import argparse
 
-from qilab import datasets
 from qilab.levels import LEVELS, THEMES
 
 EPILOG = """\
@@ -47,6 +46,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from qilab import datasets  # pandas and jsonschema: not for every `qilab --help`
+
     if args.action == "list":
         table = datasets.list(level=args.level, theme=args.theme)
         width = max((len(n) for n in table["name"]), default=4)

@@ -10,10 +10,7 @@ from pathlib import Path
 
 from qilab import paths
 from qilab.errors import QilabError
-from qilab.grading import sandbox
-from qilab.grading.exchange import ensure_course_settings
 from qilab.hub import config as hubconfig
-from qilab.hub.proxy import proxy_command
 from qilab.ports import check_port, free_port
 
 HELP = "tutors/IT: serve a cohort on JupyterHub (each learner their own sandboxed JupyterLab)"
@@ -130,6 +127,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _installed_proxy() -> list[str]:
     """The pinned proxy if installed, else its name (for a printed config)."""
+    from qilab.hub.proxy import proxy_command
+
     try:
         return proxy_command()
     except QilabError:
@@ -137,6 +136,12 @@ def _installed_proxy() -> list[str]:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `qilab --help` builds every command's parser, and the
+    # grading package (nbformat, nbgrader) takes seconds to import.
+    from qilab.grading import sandbox
+    from qilab.grading.exchange import ensure_course_settings
+    from qilab.hub.proxy import proxy_command
+
     state = Path(args.state) if args.state else paths.state_dir() / "hub"
     port = free_port(args.ip) if args.port == 0 else args.port
     printing = args.print_config
