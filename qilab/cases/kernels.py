@@ -144,7 +144,14 @@ class CasesKernelManager(AsyncMappingKernelManager):
 
     async def _check_visitors(self) -> None:
         now = time.monotonic()
-        for kernel_id in self.visitor_kernel_ids():
+        pooled = self.pooled_kernel_ids()
+        for kernel_id in pooled:
+            # A kernel warming up for the pool is not yet known to be pooled (its pool entry is
+            # still pending), so it was timed as a visitor's: its hand-out clock must start
+            # when it leaves the pool, or one pooled for longer than connect_timeout was shut
+            # down the moment a visitor got it, before their page could connect.
+            self._handed_out_at.pop(kernel_id, None)
+        for kernel_id in set(self.list_kernel_ids()) - pooled:
             since = self._handed_out_at.setdefault(kernel_id, now)
             if self._kernel_connections.get(kernel_id, 0) > 0:
                 continue
