@@ -75,6 +75,10 @@ class SweepReport:
         return found
 
 
+#: Resolves after two animation frames: the browser has laid out and painted what changed.
+NEXT_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))"
+
+
 def _wait_for_charts(page: Any, timeout: float = 20.0) -> None:
     """Give charts now in the DOM time to draw (vega-embed renders asynchronously)."""
     page.wait_for_function(
@@ -91,11 +95,14 @@ def visit_every_cell(
     page.evaluate(f"() => {{ document.querySelector({scroller!r}).scrollTop = 0; }}")
     step = 0
     while True:
-        page.wait_for_timeout(400)
+        # JupyterLab lays out the cells scrolled into view (its notebook is windowed) on the
+        # next animation frames; then every chart in the DOM gets its time to draw.
+        page.wait_for_timeout(150)
+        page.evaluate(NEXT_FRAMES_JS)
         # a chart that never draws is reported by the collection below
         with contextlib.suppress(Exception):
             _wait_for_charts(page)
-        page.wait_for_timeout(300)
+        page.evaluate(NEXT_FRAMES_JS)
         seen = page.evaluate(COLLECT_JS, root)
         for cell in seen:
             known = report.cells.get(cell["index"])
