@@ -32,6 +32,10 @@ from typing import Any
 MIN_CHART_WIDTH = 300
 MIN_CHART_HEIGHT = 100
 
+#: What a chart's aria-label says when its spec has neither description nor title: Vega's own
+#: placeholder tells a screen-reader user nothing.
+UNDESCRIBED = {"", "Vega visualization"}
+
 #: JavaScript run in the page: facts about every cell and chart now laid out in the DOM.
 COLLECT_JS = (Path(__file__).parent / "sweep_collect.js").read_text(encoding="utf-8")
 
@@ -70,7 +74,7 @@ class SweepReport:
                     found.append(f"{what} is {size} (blank or squeezed)")
                 if chart["marks"] == 0:
                     found.append(f"{what} has axes but no data marks")
-                if chart["renderer"] == "svg" and not chart["label"].strip():
+                if chart["renderer"] == "svg" and chart["label"].strip() in UNDESCRIBED:
                     found.append(f"{what} has no text description (aria-label) for screen readers")
         return found
 
@@ -80,9 +84,10 @@ NEXT_FRAMES_JS = "() => new Promise(r => requestAnimationFrame(() => requestAnim
 
 
 def _wait_for_charts(page: Any, timeout: float = 20.0) -> None:
-    """Give charts now in the DOM time to draw (vega-embed renders asynchronously)."""
+    """Give widgets and charts now in the DOM time to draw (both render asynchronously)."""
     page.wait_for_function(
-        """() => Array.from(document.querySelectorAll('.vega-embed'))
+        """() => !document.body.innerText.includes('Loading widget...')
+                 && Array.from(document.querySelectorAll('.vega-embed'))
                  .every(e => e.querySelector('svg, canvas') || e.textContent.includes('Error'))""",
         timeout=timeout * 1000,
     )

@@ -73,6 +73,25 @@ def _caption(description: str) -> widgets.HTML:
     return caption
 
 
+def described(chart: alt.TopLevelSpec, description: str) -> alt.TopLevelSpec:
+    """*chart* with *description* as its text for screen readers, unless it has its own.
+
+    Vega puts a spec's ``description`` in the chart's ``aria-label``; without one a screen
+    reader hears only "Vega visualization". The caption below the chart already says in words
+    what it shows (computed from the same data), so it is the description too.
+
+    >>> import altair as alt, pandas as pd
+    >>> chart = alt.Chart(pd.DataFrame({"x": [1]})).mark_point().encode(x="x:Q")
+    >>> described(chart, "One dot.").description
+    'One dot.'
+    >>> described(chart.properties(description="Its own."), "One dot.").description
+    'Its own.'
+    """
+    if description and getattr(chart, "description", alt.Undefined) is alt.Undefined:
+        return chart.properties(description=description)
+    return chart
+
+
 def chart_widget(chart: alt.TopLevelSpec) -> alt.JupyterChart:
     """An offline JupyterChart of *chart* (SVG renderer, no export menu)."""
     _offline()
@@ -91,7 +110,7 @@ def show(chart: alt.TopLevelSpec, description: str) -> widgets.VBox:
     >>> "qilab-chart-panel" in box._dom_classes
     True
     """
-    box = widgets.VBox([chart_widget(chart), _caption(description)])
+    box = widgets.VBox([chart_widget(described(chart, description)), _caption(description)])
     box.add_class("qilab-chart-panel")
     return box
 
@@ -149,7 +168,7 @@ class ChartControl(widgets.VBox):
         self.check = check
         self.good = check(control.value)
         chart, description = build(self.good)
-        self.chart = chart_widget(chart)
+        self.chart = chart_widget(described(chart, description))
         self.caption = _caption(description)
         self.message = widgets.HTML("")
         self.message.add_class("qilab-message")
@@ -177,7 +196,7 @@ class ChartControl(widgets.VBox):
             return
         self.good = value
         self.message.value = ""
-        self.chart.chart = chart
+        self.chart.chart = described(chart, description)
         self.caption.value = _caption(description).value
 
 
