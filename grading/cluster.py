@@ -130,7 +130,9 @@ def local_cluster(workers: int, scratch: Path) -> Any:
 
     # Workers make each task's private folder in the run's scratch folder, which autograde
     # removes after the run (and after a crash, on the next run).
-    environ = {"MALLOC_ARENA_MAX": "2", execution.TASK_DIR_ENV: str(scratch)}
+    # Workers are forked from the fork server, which kept the environment of the moment it
+    # started: hand them this process's environment as it is now (a plain fork would have).
+    environ = {**os.environ, "MALLOC_ARENA_MAX": "2", execution.TASK_DIR_ENV: str(scratch)}
     _use_start_method()
     with dask.config.set({**LOCAL_CONFIG, "distributed.nanny.environ": environ}):
         return LocalCluster(

@@ -14,6 +14,7 @@ import re
 import time
 import uuid
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import psutil
@@ -87,7 +88,9 @@ class Person:
 
     def run(self, kernel: str, code: str, timeout: float = 90) -> tuple[str, str]:
         """Run ``code``; (its output, how it ended: "idle", "restarting" or "dead")."""
-        return asyncio.run(self._run(kernel, code, timeout))
+        # In a thread of its own: in the full suite Playwright's loop already runs in this one.
+        with ThreadPoolExecutor(1) as thread:
+            return thread.submit(asyncio.run, self._run(kernel, code, timeout)).result()
 
     async def _run(self, kernel: str, code: str, timeout: float) -> tuple[str, str]:
         url = self.hub.base.replace("http", "ws", 1)
