@@ -532,20 +532,7 @@ def _new_memory_group() -> Path | None:
         return None
     if not os.access(base, os.W_OK):
         return None
-    try:
-        parent = base / "qilab-sandbox"
-        parent.mkdir(exist_ok=True)
-        for old in parent.glob("job-*"):  # left by a hub that was killed: empty ones only
-            with contextlib.suppress(OSError):
-                if time.time() - old.stat().st_mtime > 600:
-                    old.rmdir()
-        if (parent / "cgroup.subtree_control").is_file():  # cgroup v2: delegate memory
-            with contextlib.suppress(OSError):
-                (base / "cgroup.subtree_control").write_text("+memory")
-                (parent / "cgroup.subtree_control").write_text("+memory")
-        return Path(tempfile.mkdtemp(prefix="job-", dir=parent))
-    except OSError:
-        return None
+    return _new_job_group(base, "memory")
 
 
 def _pids_root() -> Path | None:
@@ -568,19 +555,27 @@ def _new_pids_group() -> Path | None:
     root = _pids_root()
     if root is None:
         return None
+    return _new_job_group(root, "pids")
+
+
+def _new_job_group(base: Path, controller: str) -> Path | None:
+    """A new, empty control group ``base/qilab-sandbox/job-*`` for *controller*.
+
+    A group whose processes were still exiting when its run released it (or whose hub was
+    killed) stays behind, empty; those older than ten minutes are tidied here (rmdir removes
+    only empty groups; new ones are left alone). On cgroup v2 the controller is delegated down.
+    """
     try:
-        parent = root / "qilab-sandbox"
+        parent = base / "qilab-sandbox"
         parent.mkdir(exist_ok=True)
-        # A group whose processes were still exiting when its run released it stays behind,
-        # empty; tidy those (rmdir removes only empty groups; new ones are left alone).
         for old in parent.glob("job-*"):
             with contextlib.suppress(OSError):
                 if time.time() - old.stat().st_mtime > 600:
                     old.rmdir()
-        if (parent / "cgroup.subtree_control").is_file():  # cgroup v2: delegate pids
+        if (parent / "cgroup.subtree_control").is_file():
             with contextlib.suppress(OSError):
-                (root / "cgroup.subtree_control").write_text("+pids")
-                (parent / "cgroup.subtree_control").write_text("+pids")
+                (base / "cgroup.subtree_control").write_text(f"+{controller}")
+                (parent / "cgroup.subtree_control").write_text(f"+{controller}")
         return Path(tempfile.mkdtemp(prefix="job-", dir=parent))
     except OSError:
         return None
