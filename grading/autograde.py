@@ -14,9 +14,11 @@ a ``LocalCluster`` on this computer by default, or an academy's cluster. As each
 process runs **nbgrader's Autograde converter** for that learner — the real one, with the
 course's config — except that ``Execute`` is replaced by
 :class:`~qilab.grading.preprocessors.ReplayExecution`, which hands over the notebook the worker
-executed. So nbgrader itself saves the grades, applies late
-penalties and writes ``autograded/``, one submission at a time from one process: the results
-are plain ``nbgrader autograde``'s, only sooner.
+executed, and its sanitise steps (already run in step 2) by
+:class:`~qilab.grading.preprocessors.ReplaySanitised`. So nbgrader itself saves the grades,
+applies late penalties and writes ``autograded/``, one submission at a time from one process:
+the results are plain ``nbgrader autograde``'s, only sooner. Within the run every nbgrader
+``Gradebook`` shares one database engine (:mod:`~qilab.grading.engines`).
 """
 
 from __future__ import annotations
@@ -40,6 +42,7 @@ from nbgrader.api import MissingEntry
 from .backup import backup_gradebook
 from .cluster import dask_client, run_all, sandbox_refusals
 from .course import Course, CourseError, quiet_nbgrader
+from .engines import shared_engines
 from .execution import ExecJob, ExecResult, execute_class, plain_config
 from .integrity import (
     FAILURE,
@@ -51,10 +54,12 @@ from .integrity import (
     check_execution,
     check_notebook,
 )
+from .preprocessors import SANITISED_SUFFIX
 from .progress import progress_bar
 from .sandbox import NO_SANDBOX_HINT, SandboxUnavailable, remove_tree, require
 
 REPLAY = "qilab.grading.preprocessors.ReplayExecution"
+REPLAY_SANITISED = "qilab.grading.preprocessors.ReplaySanitised"
 
 
 @dataclass
@@ -203,7 +208,9 @@ def _replay_config(config: Any, results_dir: Path) -> Any:
         cls = import_item(entry) if isinstance(entry, str) else entry
         swapped.append(REPLAY if isinstance(cls, type) and issubclass(cls, Execute) else entry)
     replay.Autograde.autograde_preprocessors = swapped
+    replay.Autograde.sanitize_preprocessors = [REPLAY_SANITISED]  # sanitised once, before
     replay.ReplayExecution.results_dir = str(results_dir)
+    replay.ReplaySanitised.results_dir = str(results_dir)
     return replay
 
 
@@ -373,7 +380,10 @@ def autograde(
 
     try:
         size = report.workers = min(size, len(todo))
-        with dask_client(address, size, scratch or work, work / "workers.log") as client:
+        with (
+            shared_engines(),
+            dask_client(address, size, scratch or work, work / "workers.log") as client,
+        ):
             if address:
                 report.workers = _check_workers(client, address, boxed)
             report.backup = backup_gradebook(course, settings.backups)
@@ -390,9 +400,9 @@ def autograde(
                 if settings.retry_timeouts and timed_out(result):
                     retry.append(sent[result.key])  # perhaps the load: again, alone, at the end
                     continue
-                sent.pop(result.key, None)
+                job = sent.pop(result.key)
                 record = records[result.learner]
-                finished(_finish(course, replay_api, spec, result, record, results_dir))
+                finished(_finish(course, replay_api, spec, job, result, record, results_dir))
             for result in run_all(client, iter(retry), in_flight=1):
                 record = records[result.learner]
                 again = timed_out(result)
@@ -408,7 +418,8 @@ def autograde(
                         "was the machine's load)."
                     ),
                 )
-                finished(_finish(course, replay_api, spec, result, record, results_dir))
+                job = sent[result.key]
+                finished(_finish(course, replay_api, spec, job, result, record, results_dir))
         _add_scores(course, assignment, report.outcomes)
     finally:
         if bar is not None:
@@ -561,6 +572,7 @@ def _finish(
     course: Course,
     api: Any,
     spec: dict[str, NotebookSpec],
+    job: ExecJob,
     result: ExecResult,
     record: IntegrityRecord,
     results_dir: Path,
@@ -576,6 +588,8 @@ def _finish(
     folder.mkdir(parents=True, exist_ok=True)
     for name, data in result.executed.items():  # for ReplayExecution
         (folder / f"{name}.ipynb").write_bytes(data)
+    for name, data in job.notebooks.items():  # for ReplaySanitised
+        (folder / f"{name}{SANITISED_SUFFIX}").write_bytes(data)
     with quiet_nbgrader():
         done = api.autograde(result.assignment, result.learner, force=True, create=True)
     if not done["success"]:

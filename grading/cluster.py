@@ -58,7 +58,7 @@ LOCAL_CONFIG = {
 #: worker from it. Windows has only ``spawn``.
 START_METHOD = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else "spawn"
 #: What the fork server imports once, so that a new worker starts with it already imported.
-WORKER_PRELOAD = ["distributed", "nbclient", "nbgrader.preprocessors", "qilab.grading.execution"]
+WORKER_PRELOAD = ["qilab.grading.execution", "distributed", "nbclient", "nbgrader.preprocessors"]
 CONNECT_TIMEOUT = 20
 
 

@@ -23,6 +23,10 @@ On every worker, whichever machine it is on, each notebook runs with nbgrader's 
   marked as not run, and the worker moves on;
 - **output limits in bytes** per cell and per notebook (:class:`OutputBudget`).
 
+A worker starts each notebook's kernel ahead, while the notebook before it runs
+(:mod:`~qilab.grading.spare`): a fresh kernel in a fresh sandbox, so no submission waits for a
+kernel to boot, and none meets anything of another's.
+
 The task's private folder (its files and its sandbox) is made in the worker's temporary folder
 and removed when the task ends; one left by a worker killed mid-task is removed by the next
 task on that computer.
@@ -43,6 +47,7 @@ from typing import Any
 
 import psutil
 
+from . import spare
 from .sandbox import (
     JobSandbox,
     ProcessCap,
@@ -140,28 +145,31 @@ def _read_only_paths() -> tuple[str, ...]:
 
 #: Each task's private folder (its files and its sandbox), in the worker's temporary folder.
 TASK_PREFIX = "qilab-sandboxes-"
+#: The folder of a worker's spare kernel (:mod:`~qilab.grading.spare`): no learner's files.
+SPARE_PREFIX = "qilab-spare-"
 #: Where a worker makes them, if set (a LocalCluster's scratch folder); else its temp folder.
 TASK_DIR_ENV = "AUTOGRADE_TASK_DIR"
 OWNER_FILE = "owner.pid"
 
 
-def _task_folder() -> Path:
+def _task_folder(prefix: str = TASK_PREFIX) -> Path:
     """A new private folder for one task; first remove those of tasks whose worker died.
 
     The folder holds the process id of the worker that made it, so a worker killed mid-task
     (SIGKILL, the OOM killer) leaves nothing for long: the next task on that computer removes
-    it. A LocalCluster's workers make theirs in the run's own scratch folder (``TMPDIR``),
-    (:data:`TASK_DIR_ENV`), which autograde removes even after a crash.
+    it, and a dead worker's spare kernel folder likewise. A LocalCluster's workers make theirs
+    in the run's own scratch folder (:data:`TASK_DIR_ENV`), which autograde removes even after
+    a crash.
     """
     base = Path(os.environ.get(TASK_DIR_ENV) or tempfile.gettempdir())
-    for old in base.glob(f"{TASK_PREFIX}*"):
+    for old in [*base.glob(f"{TASK_PREFIX}*"), *base.glob(f"{SPARE_PREFIX}*")]:
         try:
             pid = int((old / OWNER_FILE).read_text())
         except (OSError, ValueError):
             continue
         if pid != os.getpid() and not psutil.pid_exists(pid):
             remove_tree(old)
-    root = Path(tempfile.mkdtemp(prefix=TASK_PREFIX, dir=base))
+    root = Path(tempfile.mkdtemp(prefix=prefix, dir=base))
     (root / OWNER_FILE).write_text(str(os.getpid()))
     return root
 
@@ -337,19 +345,24 @@ def _run_notebook(
     if time.monotonic() >= deadline:
         skipped = _not_run(nb, 0, _budget_message(job, None), "SubmissionTimeout")
         return [("submission-timeout", _budget_text(job, name, skipped))]
-    box = JobSandbox.create(settings, files) if settings else None
     cap = ProcessCap(settings.max_processes if settings else 0)
     budget = OutputBudget(job.cell_output_bytes, job.notebook_output_bytes)
-    executor = _executor_class(execute_class(config), job, box, cap, budget)(config=config)
-    cwd = str(box.work) if box else str(files)
-    resources = {
-        "metadata": {"path": cwd},
-        "nbgrader": {"student": job.learner, "assignment": job.assignment, "notebook": name},
-    }
+    kernels = _Kernels(settings, files)
+    executor = _executor_class(execute_class(config), job, kernels, cap, budget)(config=config)
     watchdog = _Watchdog(executor, deadline)
-    watchdog.start()
     try:
         with utils.setenv(NBGRADER_EXECUTION="autograde"):
+            kernel_name = executor.kernel_name or nb.metadata.get("kernelspec", {}).get("name", "")
+            box = kernels.prepare(kernel_name, job.config)
+            resources = {
+                "metadata": {"path": str(box.work) if box else str(files)},
+                "nbgrader": {
+                    "student": job.learner,
+                    "assignment": job.assignment,
+                    "notebook": name,
+                },
+            }
+            watchdog.start()
             executor.preprocess(nb, resources)
     except Exception as exc:
         at = max(executor.current, 0)
@@ -378,10 +391,10 @@ def _run_notebook(
             problems.append(("kernel-died", f"{name}: {message} {skipped} cell(s) were not run."))
     finally:
         watchdog.done.set()
-        watchdog.join()
+        if watchdog.is_alive():
+            watchdog.join()
         cap.release()
-        if box is not None:
-            box.remove()
+        kernels.remove()
     if not watchdog.fired:
         failed = _failed_setup(nb)
         if failed is not None:
@@ -390,29 +403,94 @@ def _run_notebook(
     return problems
 
 
+class _Kernels:
+    """Where one notebook's kernel comes from: the worker's spare, or a new sandbox.
+
+    Without a sandbox (the tutor opted out) the kernel starts as nbgrader starts it.
+    """
+
+    def __init__(self, settings: SandboxSettings | None, files: Path) -> None:
+        self.settings, self.files = settings, files
+        self.box: JobSandbox | None = None
+        self.spare: spare.Spare | None = None
+        self.key: tuple[Any, ...] = ()
+
+    def prepare(self, kernel_name: str, config: dict[str, Any]) -> JobSandbox | None:
+        """The notebook's sandbox, with the submission's files in it."""
+        if self.settings is None:
+            return None
+        self.key = spare.key(self.settings, kernel_name, config)
+        self.spare = spare.take(self.key)
+        if self.spare is not None:
+            self.box = self.spare.box
+            self.box.fill(self.files)
+        else:
+            self.box = JobSandbox.create(self.settings, self.files)
+        return self.box
+
+    def manager(self, kernel_name: str, config: Any) -> Any:
+        """The kernel manager: the spare's (already started) or a new sandboxed one."""
+        if self.spare is not None:
+            return self.spare.manager
+        assert self.box is not None
+        kwargs = {"kernel_name": kernel_name} if kernel_name else {}
+        return kernel_manager_class()(sandbox=self.box, config=config, **kwargs)
+
+    def start_next(self, start_kernel: Any) -> None:
+        """Start the kernel the worker's next notebook will take (on a Dask worker only)."""
+        if self.settings is not None and spare.on_dask_worker():
+            make_root = functools.partial(_task_folder, SPARE_PREFIX)
+            spare.start(self.key, self.settings, make_root, start_kernel)
+
+    def remove(self) -> None:
+        if self.spare is not None:
+            remove_tree(self.spare.root)
+        elif self.box is not None:
+            self.box.remove()
+
+
 def _executor_class(
-    base: type, job: ExecJob, box: JobSandbox | None, cap: ProcessCap, budget: OutputBudget
+    base: type, job: ExecJob, kernels: _Kernels, cap: ProcessCap, budget: OutputBudget
 ) -> type:
     """nbgrader's Execute, sandboxed, capped before the first cell, with output in bytes."""
 
     class Tracked(base):  # type: ignore[misc, valid-type]
         current = -1
+        # The notebook is done with the kernel and its sandbox is removed next: a graceful
+        # shutdown would only wait (about 0.6 s a notebook) for a kernel nobody needs.
+        shutdown_kernel = "immediate"
         usual_iopub_timeout: int | None = None
 
         def create_kernel_manager(self) -> Any:
-            if box is None:
+            if kernels.box is None:
                 return super().create_kernel_manager()
             if not self.kernel_name:
                 self.kernel_name = self.nb.metadata.get("kernelspec", {}).get("name") or ""
-            manager = kernel_manager_class()
-            kwargs = {"kernel_name": self.kernel_name} if self.kernel_name else {}
-            self.km = manager(sandbox=box, config=self.config, **kwargs)
+            self.km = kernels.manager(self.kernel_name, self.config)
             return self.km
+
+        def start_new_kernel_client(self) -> Any:
+            # This notebook's kernel is launched: launch the next one's while this one boots.
+            kernels.start_next(self._start_spare)
+            return super().start_new_kernel_client()
+
+        def _start_spare(self, box: JobSandbox) -> Any:
+            """Launch a kernel in ``box`` exactly as nbclient would launch this notebook's."""
+            from jupyter_core.utils import run_sync
+
+            kwargs = {"kernel_name": self.kernel_name} if self.kernel_name else {}
+            manager = kernel_manager_class()(sandbox=box, config=self.config, **kwargs)
+            extra = list(self.extra_arguments)
+            history = any(arg.startswith("--HistoryManager.hist_file") for arg in extra)
+            if manager.ipykernel and self.ipython_hist_file and not history:
+                extra.append(f"--HistoryManager.hist_file={self.ipython_hist_file}")
+            run_sync(manager.start_kernel)(extra_arguments=extra, cwd=str(box.work))
+            return manager
 
         def preprocess_cell(self, cell: Any, resources: Any, index: int) -> Any:
             if self.current < 0:  # the kernel is up and no learner code has run yet
                 pid = _kernel_pid(self)
-                if box is None:
+                if kernels.box is None:
                     cap_kernel(pid, job.memory_limit_mb)
                 else:
                     pids = processes_in(pid)

@@ -200,11 +200,43 @@ def _rebuild(source_cell: Any, points: float | None, solution: bool, task: bool)
     return nbformat.v4.new_markdown_cell(source_cell.source, metadata=metadata)
 
 
+#: Beside each executed notebook in the replay folder: the sanitised one the worker was sent.
+SANITISED_SUFFIX = ".sanitised.ipynb"
+
+
+def _replayed(results_dir: str, resources: dict[str, Any], suffix: str) -> Path:
+    info = resources["nbgrader"]
+    folder = Path(results_dir, info["student"], info["assignment"])
+    path = folder / f"{info['notebook']}{suffix}"
+    if not path.is_file():
+        raise RuntimeError(f"no notebook for {info['student']} at {path}")
+    return path
+
+
+class ReplaySanitised(NbGraderPreprocessor):
+    """Use the notebook the marking process sanitised before sending it to a worker.
+
+    It replaces the whole sanitise list when nbgrader's ``Autograde`` records a submission a
+    worker executed: sanitising it a second time (the same steps on the same submission and
+    gradebook) would cost a tenth of a second a learner and change nothing.
+    """
+
+    results_dir = Unicode("", help="folder of sanitised notebooks: {student}/{assignment}/").tag(
+        config=True
+    )
+
+    def preprocess(
+        self, nb: NotebookNode, resources: dict[str, Any]
+    ) -> tuple[NotebookNode, dict[str, Any]]:
+        path = _replayed(self.results_dir, resources, SANITISED_SUFFIX)
+        return nbformat.read(path, as_version=4), resources
+
+
 class ReplayExecution(NbGraderPreprocessor):
     """Use a notebook a worker process already executed, in place of nbgrader's ``Execute``.
 
-    The worker ran exactly the sanitised notebook this preprocessor receives; the cells are
-    compared to be sure before the executed copy is handed on.
+    The worker was sent exactly the sanitised notebook this preprocessor receives; the cells
+    are compared to be sure before the executed copy is handed on.
     """
 
     results_dir = Unicode("", help="folder of executed notebooks: {student}/{assignment}/").tag(
@@ -214,11 +246,7 @@ class ReplayExecution(NbGraderPreprocessor):
     def preprocess(
         self, nb: NotebookNode, resources: dict[str, Any]
     ) -> tuple[NotebookNode, dict[str, Any]]:
-        info = resources["nbgrader"]
-        path = Path(self.results_dir, info["student"], info["assignment"], info["notebook"])
-        path = path.with_suffix(".ipynb")
-        if not path.is_file():
-            raise RuntimeError(f"no executed notebook for {info['student']} at {path}")
+        path = _replayed(self.results_dir, resources, ".ipynb")
         executed = nbformat.read(path, as_version=4)
         expected = [(c.cell_type, c.source) for c in nb.cells]
         if [(c.cell_type, c.source) for c in executed.cells] != expected:

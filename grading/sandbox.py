@@ -190,13 +190,20 @@ class JobSandbox:
         return self.root / "ipc"
 
     @classmethod
-    def create(cls, settings: SandboxSettings, files: Path) -> JobSandbox:
-        """Copy a submission's private files (not its notebooks) into a new sandbox folder."""
+    def create(cls, settings: SandboxSettings, files: Path | None) -> JobSandbox:
+        """A new sandbox folder with a submission's private files (none: empty, filled later)."""
         root = Path(tempfile.mkdtemp(prefix="job-", dir=settings.base or None))
         box = cls(root, settings)
-        shutil.copytree(files, box.work, ignore=shutil.ignore_patterns("*.ipynb"))
+        box.work.mkdir()
         box.ipc.mkdir(mode=0o700)
+        if files is not None:
+            box.fill(files)
         return box
+
+    def fill(self, files: Path) -> None:
+        """Copy a submission's private files (not its notebooks) into ``work/``."""
+        ignore = shutil.ignore_patterns("*.ipynb")
+        shutil.copytree(files, self.work, ignore=ignore, dirs_exist_ok=True)
 
     def remove(self) -> None:
         """Delete the folder, whatever modes the learner's code left on its files."""

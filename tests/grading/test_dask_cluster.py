@@ -214,11 +214,15 @@ def test_marks_on_two_dask_workers_survive_a_killed_worker_and_equal_plain_nbgra
     assert done.returncode == 0, done.stderr[-3000:]
     assert cell_scores(marked) == cell_scores(Course.open(plain))
     assert len(cell_scores(marked)) == 3 * (len(kinds) + 1)
-    # The surviving worker left nothing of any task in its folder.
+    # The surviving worker left nothing of any task in its folder; the one spare kernel it
+    # keeps for its next notebook has an empty folder, no learner's files.
     for name, folder in dask_cluster.folders.items():
         if name.startswith("worker") and dask_cluster.processes[name].poll() is None:
             leftovers = [p for p in folder.rglob("qilab-sandboxes-*")]
             assert not leftovers, leftovers
+            spares = list(folder.rglob("qilab-spare-*"))
+            assert len(spares) <= 1
+            assert not [p for s in spares for p in s.rglob("work/*")]
     assert not list(course.root.glob(".autograde-*"))
 
 

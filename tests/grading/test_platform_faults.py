@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import nbformat
 import pytest
-from qilab.grading import execution, sandbox, synthetic
+from qilab.grading import execution, sandbox, spare, synthetic
 from qilab.grading.autograde import autograde
 from qilab.grading.course import Course, init_course
 from qilab.grading.release import release
@@ -27,10 +27,12 @@ def _flaky_once(counter: str) -> None:
 
     JobSandbox._real_command = real
     JobSandbox.command = flaky
+    spare.drop()  # a kernel the worker started ahead, before the fault, would be used as is
 
 
 def _never_starts() -> None:
     JobSandbox.command = lambda self, argv: ["false"]
+    spare.drop()
 
 
 def _fixed() -> None:
