@@ -203,6 +203,18 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    if settings.authenticator == "lti":
+        base = f"http://{settings.ip}:{settings.port}"
+        print(
+            "    LMS tool registration, on the hub's public (HTTPS) address, here "
+            f"{base}:\n"
+            + "".join(
+                f"      {what}: {base}{path}\n" for what, path in hubconfig.LTI_TOOL_PATHS.items()
+            ),
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
     argv = hubconfig.jupyterhub_command(settings)
     os.chdir(settings.state)
     os.execv(argv[0], argv)
