@@ -24,7 +24,7 @@ from typing import Any
 import pytest
 import requests
 from hub_helpers import REQUESTS, Hub, api, make_course, outside_requests, running_hub, wait_for_lab
-from lti_platform import INSTRUCTOR, Platform, link_course, member, new_key
+from lti_platform import INSTRUCTOR, LTI, Platform, link_course, member, new_key
 from qilab.grading.lti.keys import make_tool_key
 from qilab.grading.lti.nrps import read_users, sync_roster
 
@@ -34,6 +34,7 @@ pytestmark = [pytest.mark.slow]
 
 ALICE, BOB, CAROL, TEACHER = "101", "102", "103", "901"  # LMS user ids (Moodle's are numbers)
 LOGIN_COOKIE = "jupyterhub-hub-login"
+NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 
 
 @pytest.fixture(scope="module")
@@ -204,6 +205,26 @@ def test_someone_not_on_the_roster_is_told_what_the_tutor_runs(lms_hub) -> None:
     says = f"Ask your tutor to run `{command}`, then click the QI Lab link in the LMS again."
     assert_refused(hub, session, answer, "not on the roster", says, "Not on the roster yet")
     assert not has_server(hub, CAROL)
+
+
+def test_an_instructor_of_another_lms_course_is_not_a_tutor_here(lms_hub) -> None:
+    """One registration (deployment) serves every course of a Moodle site: an instructor of
+    another course launches with a valid token, but must not get this course's tutor tools."""
+    hub, platform = lms_hub
+    platform.members.append(member("902", "Dr Ola Other", "o.other@nhs.example", INSTRUCTOR))
+    platform.next_launch = {
+        NRPS_CLAIM: {
+            "context_memberships_url": f"{platform.url}/nrps/course-10/memberships",
+            "service_versions": ["2.0"],
+        },
+        LTI + "context": {"id": "course-10", "title": "Another course"},
+    }
+    session = requests.Session()
+    action, fields = launch_form(session, platform, "902")
+    answer = session.post(action, data=fields, allow_redirects=False, timeout=60)
+    says = "not of the LMS course this QI Lab course is linked to"
+    assert_refused(hub, session, answer, "instructor of another LMS course", says, "Launch refused")
+    assert not has_server(hub, "902")
 
 
 def test_the_hub_publishes_the_tools_public_key_for_the_lms(lms_hub) -> None:

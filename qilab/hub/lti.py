@@ -17,8 +17,12 @@ person as the gradebook does:
 - an LMS *learner* is the learner ``qilab course lms roster`` matched (LMS user id, else email),
   so their submissions and marks line up with the gradebook; someone the roster does not have
   gets one page saying what the tutor runs;
-- an LMS *instructor* (or teaching assistant, or administrator) is a tutor: the ``tutors`` group,
-  which gives the tutor tools (qilab/hub/spawner.py); a learner is never in it.
+- an LMS *instructor* (or teaching assistant, or administrator) of the LMS course this course
+  is linked to is a tutor: the ``tutors`` group, which gives the tutor tools
+  (qilab/hub/spawner.py); a learner is never in it. One tool registration (deployment) often
+  serves every course of an LMS site, so an instructor of *another* LMS course is refused:
+  the launch's course (its Names and Role Provisioning address, the same in every launch from
+  a course) must be ``lti.yaml``'s ``context_memberships_url``.
 
 Each refusal is one page for the person and one log line in the hub's log,
 ``LTI launch refused: <reason>: <detail>``; no server starts and no log-in cookie is set.
@@ -189,6 +193,25 @@ class QilabLTI13Authenticator(LTI13Authenticator):
         lti_log = logging.getLogger("qilab.lti")
         who = f"LMS user {identity.user_id!r}" + (f" ({identity.email})" if identity.email else "")
         if identity.is_instructor:
+            linked = await asyncio.to_thread(self._linked_course)
+            launched = identity.services.get("context_memberships_url", "").rstrip("/")
+            if not linked or launched != linked:
+                lti_log.warning(
+                    "LTI launch refused: instructor of another LMS course: %s launched from "
+                    "the LMS course whose roster is %r, not this course's %r "
+                    "(context_memberships_url in %s/lti.yaml)",
+                    who,
+                    launched or None,
+                    linked or None,
+                    self.course,
+                )
+                raise refusal(
+                    403,
+                    "You are an instructor in the LMS, but not of the LMS course this QI Lab "
+                    "course is linked to, so you are not one of its tutors. Open QI Lab from "
+                    "that course's page; if this is that course, tell the academy's IT team "
+                    "(the hub's log says which course the LMS named).",
+                )
             name = str(self.get_username(data)).lower()
             learners = set(await asyncio.to_thread(self._learner_ids))
             if name in learners:
@@ -237,6 +260,11 @@ class QilabLTI13Authenticator(LTI13Authenticator):
             "groups": [self.tutors_group] if tutor else [],
             "auth_state": {"qilab_lti": True, "lms_user_id": identity.user_id, **data},
         }
+
+    def _linked_course(self) -> str:
+        """The LMS course this course is linked to, by its NRPS address (``lti.yaml``'s
+        ``context_memberships_url``: the LMS sends it in each launch from that course)."""
+        return load_config(self.course).context_memberships_url.rstrip("/")
 
     def _learner_ids(self) -> list[str]:
         from qilab.grading.course import Course
