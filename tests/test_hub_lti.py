@@ -23,8 +23,18 @@ from typing import Any
 
 import pytest
 import requests
-from hub_helpers import REQUESTS, Hub, api, make_course, outside_requests, running_hub, wait_for_lab
+from hub_helpers import (
+    REQUESTS,
+    Hub,
+    api,
+    make_course,
+    outside_requests,
+    running_hub,
+    wait_for_lab,
+)
 from lti_platform import INSTRUCTOR, LTI, Platform, link_course, member, new_key
+from qilab.grading.course import Course
+from qilab.grading.lti import load_config
 from qilab.grading.lti.keys import make_tool_key
 from qilab.grading.lti.nrps import read_users, sync_roster
 
@@ -205,6 +215,18 @@ def test_someone_not_on_the_roster_is_told_what_the_tutor_runs(lms_hub) -> None:
     says = f"Ask your tutor to run `{command}`, then click the QI Lab link in the LMS again."
     assert_refused(hub, session, answer, "not on the roster", says, "Not on the roster yet")
     assert not has_server(hub, CAROL)
+
+    # The tutor runs the command the page names; Carol clicks the link again and is let in
+    # (the hub reads the roster at each launch: no restart), as the learner id it gave her.
+    # (`qilab course lms roster`'s own code, in this process: the command's CLI is tested in
+    # tests/grading/test_lti_services.py.)
+    sync_roster(Course.open(hub.course.root), load_config(hub.course.root))
+    assert read_users(hub.course.root)[CAROL] == CAROL  # learner_id: user_id
+    again = requests.Session()
+    action, fields = launch_form(again, platform, CAROL)
+    answer = again.post(action, data=fields, allow_redirects=False, timeout=60)
+    assert answer.status_code == 302 and LOGIN_COOKIE in again.cookies, answer.text[:500]
+    assert f"LMS user '{CAROL}' (carol@nhs.example) is learner '{CAROL}'" in hub.output()
 
 
 def test_an_instructor_of_another_lms_course_is_not_a_tutor_here(lms_hub) -> None:
