@@ -42,8 +42,15 @@ from qilab.ports import free_port
 
 pytestmark = [pytest.mark.slow]
 
-ALICE, BOB, CAROL, TEACHER = "101", "102", "103", "901"  # LMS user ids (Moodle's are numbers)
+ALICE, BOB, CAROL, DAN, TEACHER = (
+    "101",
+    "102",
+    "103",
+    "104",
+    "901",
+)  # LMS user ids (Moodle's are numbers)
 LOGIN_COOKIE = "jupyterhub-hub-login"
+SHOTS = Path(__file__).resolve().parent.parent / ".qilab" / "test-artifacts"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 
 
@@ -86,10 +93,15 @@ def launch_form(session: requests.Session, platform: Platform, user: str) -> tup
     return action, fields
 
 
-def refusal_lines(hub: Hub, reason: str) -> list[str]:
+def refusal_lines(hub: Hub, reason: str, who: str = "") -> list[str]:
+    """The hub's log lines refusing a launch for ``reason`` (and naming ``who``)."""
     deadline = time.monotonic() + 5
     while True:  # the hub writes its log as it goes
-        lines = [ln for ln in hub.output().splitlines() if f"LTI launch refused: {reason}" in ln]
+        lines = [
+            line
+            for line in hub.output().splitlines()
+            if f"LTI launch refused: {reason}" in line and who in line
+        ]
         if lines or time.monotonic() > deadline:
             return lines
         time.sleep(0.2)
@@ -102,7 +114,13 @@ def page_text(answer: requests.Response) -> str:
 
 
 def assert_refused(
-    hub: Hub, session: requests.Session, answer: Any, reason: str, says: str, title: str
+    hub: Hub,
+    session: requests.Session,
+    answer: Any,
+    reason: str,
+    says: str,
+    title: str,
+    who: str = "",
 ) -> None:
     """One page for the person, one log line naming the reason, no log-in, no server."""
     assert answer.status_code == 403, (answer.status_code, answer.text[:500])
@@ -111,7 +129,7 @@ def assert_refused(
     assert "None" not in text
     assert "Traceback" not in answer.text
     assert LOGIN_COOKIE not in session.cookies
-    assert len(refusal_lines(hub, reason)) == 1, refusal_lines(hub, reason)
+    assert len(refusal_lines(hub, reason, who)) == 1, refusal_lines(hub, reason, who)
 
 
 def has_server(hub: Hub, name: str) -> bool:
@@ -166,8 +184,23 @@ def test_a_learner_and_an_instructor_launch_from_the_lms(lms_hub, browser) -> No
             )
         }
     assert TEACHER in tutors and "alice" not in tutors
+    alice.screenshot(path=str(SHOTS / "hub-lti-alice-lab.png"))
+
+    # Someone the roster does not have (Dan joined the LMS course after the last pull) sees
+    # one page saying what to ask for, in place of a lab or a server error.
+    platform.members.append(member(DAN, "Dr Dan Example", "dan@nhs.example"))
+    newcomer = browser.new_context(viewport={"width": 1400, "height": 900})
+    dan = newcomer.new_page()
+    dan.on("request", lambda request: REQUESTS.append(request.url))
+    dan.goto(platform.course_link(DAN))
+    dan.wait_for_url(f"{hub.base}/hub/lti13/oauth_callback", timeout=60_000)
+    text = " ".join(dan.inner_text("body").split())
+    assert "Not on the roster yet" in text, text
+    assert f"Ask your tutor to run `qilab course lms roster -C {hub.course.root}`" in text, text
+    dan.screenshot(path=str(SHOTS / "hub-lti-not-on-roster.png"))
     learner.close()
     staff.close()
+    newcomer.close()
     assert outside_requests() == []
 
 
@@ -213,7 +246,8 @@ def test_someone_not_on_the_roster_is_told_what_the_tutor_runs(lms_hub) -> None:
     answer = session.post(action, data=fields, allow_redirects=False, timeout=60)
     command = f"qilab course lms roster -C {hub.course.root}"
     says = f"Ask your tutor to run `{command}`, then click the QI Lab link in the LMS again."
-    assert_refused(hub, session, answer, "not on the roster", says, "Not on the roster yet")
+    refused = ("not on the roster", says, "Not on the roster yet", f"LMS user '{CAROL}'")
+    assert_refused(hub, session, answer, *refused)
     assert not has_server(hub, CAROL)
 
     # The tutor runs the command the page names; Carol clicks the link again and is let in

@@ -92,8 +92,8 @@ class QilabLTI13LoginInitHandler(LTI13LoginInitHandler):
     """The login initiation, whose state and nonce cookies survive the LMS's cross-site post.
 
     The LMS posts the launch back from its own site. Browsers that treat a cookie without a
-    SameSite attribute as ``Lax`` (Chrome, Edge) withhold such cookies from a cross-site POST
-    (Chrome makes a two-minute exception it calls temporary), and the launch would then fail
+    SameSite attribute as ``Lax`` (Chrome, Edge) may withhold it from that cross-site POST
+    (Chrome's exception for freshly set cookies is a stop-gap), and the launch would then fail
     with "OAuth state missing from cookies". Over HTTPS the two cookies say ``SameSite=None;
     Secure`` (they are encrypted, HttpOnly and read once); over plain HTTP, for trials on one
     machine, browsers refuse ``SameSite=None``, so they are left as the library sets them.
@@ -128,7 +128,7 @@ class QilabLTI13CallbackHandler(LTI13CallbackHandler):
                     503,
                     "QI Lab cannot check launches from your LMS at the moment. Try again in a "
                     "few minutes; if it keeps happening, tell your tutor.",
-                    "LMS unreachable",
+                    "Launch not checked",
                 ) from None
         await super().post()
 
