@@ -82,7 +82,6 @@ def test_the_courses_lti_yaml_switches_the_log_in_to_the_lms(tmp_path, course):
     assert authenticator.jwks_endpoint == "https://lms.example/jwks"
     assert authenticator.username_key == "email"  # names instructors (learners: the roster)
     assert authenticator.course == str(course.resolve())
-    assert authenticator.tutors == ["t"]
     # The tutors group is set at each launch (JupyterHub refuses load_groups with that).
     assert authenticator.manage_groups and "load_groups" not in config.JupyterHub
     handlers = dict(authenticator.get_handlers(None))

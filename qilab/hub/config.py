@@ -262,14 +262,14 @@ LTI_AUTH = """\
 # Log-in: LTI 1.3 launches from the academy's LMS, from the course's lti.yaml: the OIDC login of
 # jupyterhub-ltiauthenticator with QI Lab's own launch checks (qilab/hub/lti.py: registered
 # deployment ids, a launch used once only). Learners are named as the course's roster names
-# them (`qilab course lms roster`); the LMS's instructors are tutors, and so are the tutors
-# above, which is why the tutors group is set at each launch rather than by load_groups.
+# them (`qilab course lms roster`); the linked LMS course's instructors are tutors, by the
+# role in each launch (so the tutors group is set at each launch, not by load_groups, and a
+# tutor named above is one when they launch as an instructor).
 # Register in the LMS (<hub>: the hub's public HTTPS address): login initiation URL
 # <hub>/hub/lti13/oauth_login, redirect URI <hub>/hub/lti13/oauth_callback, target link URI
 # <hub>/hub, public keyset URL <hub>/hub/lti13/jwks (or paste `qilab course lms keys`'s key).
 c.JupyterHub.authenticator_class = "qilab.hub.lti.QilabLTI13Authenticator"
 c.QilabLTI13Authenticator.course = {course}
-c.QilabLTI13Authenticator.tutors = {tutors}
 c.QilabLTI13Authenticator.tutors_group = {tutors_group!r}
 c.LTI13Authenticator.issuer = {issuer!r}
 c.LTI13Authenticator.client_id = [{client_id!r}]
@@ -297,7 +297,6 @@ def config_text(settings: HubSettings) -> str:
         auth = LTI_AUTH.format(
             **settings.lti,
             course=_literal(settings.course),
-            tutors=tutors,
             tutors_group=TUTORS_GROUP,
         )
         groups = ""

@@ -45,7 +45,7 @@ from jupyterhub.utils import url_path_join
 from ltiauthenticator.lti13.auth import LTI13Authenticator
 from ltiauthenticator.lti13.handlers import LTI13CallbackHandler, LTI13LoginInitHandler
 from tornado.web import HTTPError
-from traitlets import Bool, List, Unicode
+from traitlets import Bool, Unicode
 
 from qilab.grading.lti import LtiError, load_config
 from qilab.grading.lti.launch import LaunchIdentity, LaunchRefused, NonceStore, validate_launch
@@ -148,7 +148,6 @@ class QilabLTI13Authenticator(LTI13Authenticator):
     login_handler = QilabLTI13LoginInitHandler
     callback_handler = QilabLTI13CallbackHandler
     course = Unicode(config=True, help="The course folder: its lti.yaml, roster and lti/ state.")
-    tutors = List(Unicode(), config=True, help="Hub users who are tutors whatever their LMS role.")
     tutors_group = Unicode(TUTORS_GROUP, config=True, help="Members get the tutor tools.")
     # Groups come from the LMS at every launch: an instructor is a tutor, a learner is not.
     manage_groups = Bool(True, config=True, help="Group membership is set at each launch.")
@@ -253,7 +252,7 @@ class QilabLTI13Authenticator(LTI13Authenticator):
                 f"Your name in QI Lab, {name!r}, cannot name an account on this hub. Tell your "
                 "tutor: learner ids must be lower-case letters, digits and . _ - @.",
             )
-        tutor = identity.is_instructor or name in self.tutors
+        tutor = identity.is_instructor  # of the linked course; a learner never is
         lti_log.info("LTI launch: %s is %s %r", who, "tutor" if tutor else "learner", name)
         return {
             "name": name,
