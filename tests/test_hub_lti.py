@@ -321,3 +321,29 @@ def test_behind_https_the_launch_cookies_survive_the_lms_cross_site_post(lms_hub
         for cookie in cookies:
             assert ("SameSite=None" in cookie and "Secure" in cookie) == cross_site, cookie
             assert "HttpOnly" in cookie
+
+
+def test_an_lms_whose_key_set_cannot_be_fetched_gets_a_clear_page(lms_hub) -> None:
+    """The LMS's key set cannot be fetched (here: IT moved key_set_url in lti.yaml and that
+    address fails): a page saying try later (503, not a 500 and a traceback) and one line in
+    the hub's log naming the address; nobody is logged in."""
+    hub, platform = lms_hub
+    lti_yaml = hub.course.root / "lti.yaml"
+    settings = lti_yaml.read_text()
+    moved = f"{platform.url}/keys/v2"
+    try:
+        lti_yaml.write_text(settings.replace(f"{platform.url}/jwks", moved))
+        platform.fail["/keys/v2"] = 500
+        session = requests.Session()
+        action, fields = launch_form(session, platform, BOB)
+        answer = session.post(action, data=fields, allow_redirects=False, timeout=60)
+        assert answer.status_code == 503, answer.text[:500]
+        text = page_text(answer)
+        assert "503 : Launch not checked" in text and "Try again in a few minutes" in text, text
+        assert LOGIN_COOKIE not in session.cookies
+        lines = [ln for ln in hub.output().splitlines() if "LTI launch failed" in ln]
+        assert len(lines) == 1 and f"cannot fetch the LMS's key set {moved}" in lines[0], lines
+        assert "Uncaught exception POST /hub/lti13/oauth_callback" not in hub.output()
+    finally:
+        lti_yaml.write_text(settings)
+        platform.fail.clear()
