@@ -283,6 +283,27 @@ def test_an_instructor_of_another_lms_course_is_not_a_tutor_here(lms_hub) -> Non
     assert not has_server(hub, "902")
 
 
+def test_an_instructor_whose_hub_name_is_a_learners_is_refused(lms_hub) -> None:
+    """An instructor's hub name is their LMS user id: one that is a learner's id on the roster
+    would take over that learner's folder and make them a tutor; it is refused instead."""
+    hub, platform = lms_hub
+    platform.members.append(
+        member("alice", "Dr Alice Teacher", "a.teacher@nhs.example", INSTRUCTOR)
+    )
+    session = requests.Session()
+    action, fields = launch_form(session, platform, "alice")
+    answer = session.post(action, data=fields, allow_redirects=False, timeout=60)
+    says = "a person is either a tutor or a learner here"
+    assert_refused(hub, session, answer, "tutor is a learner", says, "Launch refused")
+    with sqlite3.connect(hub.state / "jupyterhub.sqlite") as db:
+        groups = db.execute(
+            "SELECT groups.name FROM groups JOIN user_group_map ON groups.id = "
+            "user_group_map.group_id JOIN users ON users.id = user_group_map.user_id "
+            "WHERE users.name = 'alice'"
+        ).fetchall()
+    assert groups == []  # the learner alice is still no tutor
+
+
 def test_the_hub_publishes_the_tools_public_key_for_the_lms(lms_hub) -> None:
     hub, platform = lms_hub
     # `qilab hub` told IT what to enter in the LMS: the addresses this test registered.

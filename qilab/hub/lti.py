@@ -212,7 +212,7 @@ class QilabLTI13Authenticator(LTI13Authenticator):
                     "(the hub's log says which course the LMS named).",
                 )
             name = str(self.get_username(data)).lower()
-            learners = set(await asyncio.to_thread(self._learner_ids))
+            learners = {learner.lower() for learner in await asyncio.to_thread(self._learner_ids)}
             if name in learners:
                 lti_log.warning(
                     "LTI launch refused: tutor is a learner: %s is an instructor in the LMS but "
@@ -257,7 +257,8 @@ class QilabLTI13Authenticator(LTI13Authenticator):
         return {
             "name": name,
             "groups": [self.tutors_group] if tutor else [],
-            "auth_state": {"qilab_lti": True, "lms_user_id": identity.user_id, **data},
+            # The token's claims first: none of them can stand in for QI Lab's own mark.
+            "auth_state": {**data, "qilab_lti": True, "lms_user_id": identity.user_id},
         }
 
     def _linked_course(self) -> str:
