@@ -12,13 +12,26 @@ services checked as a real LMS checks them:
   ``Link: <…>; rel="next"``;
 - ``GET/POST /lineitems``, ``GET /lineitems/N``, ``POST /lineitems/N/scores`` — AGS v2, each
   checking the bearer token, its expiry and its scopes (401 without a good token, 403 without
-  the scope), the media types, and the score's fields.
+  the scope), the media types, and the score's fields;
+- a launch, as the LMS runs the OpenID Connect third-party-initiated login (IMS Security
+  Framework §5.1.1, LTI Core §4.1): ``GET /course/link?user=ID`` is a person logged in to the
+  LMS (an LMS session cookie) clicking the course's QI Lab link: the LMS sends their browser to
+  the tool's login initiation URL with ``iss``, ``login_hint``, ``target_link_uri``,
+  ``lti_message_hint``, ``client_id`` and ``lti_deployment_id``. The tool sends it back to
+  ``GET|POST /auth`` (the authorization endpoint), which checks the OIDC authentication request
+  (``scope=openid``, ``response_type=id_token``, ``response_mode=form_post``, ``prompt=none``,
+  the client id, a registered ``redirect_uri``, the ``login_hint`` and ``lti_message_hint`` it
+  issued for the person whose LMS session this is), signs an id_token carrying the tool's
+  ``nonce``, and answers with a form that posts ``id_token`` and ``state`` to the
+  ``redirect_uri`` by itself, as Moodle and Canvas do. ``next_launch`` changes the next
+  id_token (another signing key, an expired one, another deployment) to test refusals.
 
 ``fail[path_prefix] = status`` makes the platform answer that status (a broken LMS).
 """
 
 from __future__ import annotations
 
+import html
 import json
 import secrets
 import threading
@@ -73,6 +86,20 @@ class Platform:
     log: list[tuple[str, str, int]] = field(default_factory=list)
     fail: dict[str, int] = field(default_factory=dict)
     token_lifetime: int = 3600
+    #: The host name in the LMS's addresses: "localhost" makes it another site than a tool on
+    #: 127.0.0.1, as a real LMS is (browsers then apply their cross-site cookie rules).
+    host: str = "127.0.0.1"
+    #: The tool's registration: its login initiation URL, redirect URIs and target link URI.
+    tool_login_url: str = ""
+    redirect_uris: set[str] = field(default_factory=set)
+    target_link_uri: str = "https://qilab.academy.example/hub/"
+    #: LMS session cookie → the user id logged in to the LMS with it; message hints issued.
+    sessions: dict[str, str] = field(default_factory=dict)
+    message_hints: dict[str, str] = field(default_factory=dict)
+    #: ``launch_token`` arguments for the next launch only (e.g. ``{"expires_in": -60}``).
+    next_launch: dict[str, Any] = field(default_factory=dict)
+    #: Every id_token the authorization endpoint issued, as posted.
+    launches: list[str] = field(default_factory=list)
 
     def start(self) -> Platform:
         platform = self
@@ -88,7 +115,7 @@ class Platform:
                 platform._handle(self, "POST")
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self._server.server_address[1]}"
+        self.url = f"http://{self.host}:{self._server.server_address[1]}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
         self._thread.start()
         return self
@@ -122,6 +149,7 @@ class Platform:
         nonce: str | None = None,
         expires_in: int = 300,
         signing_key: rsa.RSAPrivateKey | None = None,
+        target_link_uri: str = "https://qilab.academy.example/hub/lti/launch",
         **extra: Any,
     ) -> str:
         """A signed LtiResourceLinkRequest id_token for user ``sub``, as the LMS posts it."""
@@ -139,7 +167,7 @@ class Platform:
             LTI + "message_type": "LtiResourceLinkRequest",
             LTI + "version": "1.3.0",
             LTI + "deployment_id": deployment_id,
-            LTI + "target_link_uri": "https://qilab.academy.example/hub/lti/launch",
+            LTI + "target_link_uri": target_link_uri,
             LTI + "resource_link": {"id": "rl-42", "title": "QI Lab"},
             LTI + "roles": roles if roles is not None else member.get("roles", [LEARNER]),
             LTI + "context": {"id": "course-9", "title": "QI Foundation 2025"},
@@ -156,6 +184,91 @@ class Platform:
         return jwt.encode(
             claims, signing_key or self.key, algorithm="RS256", headers={"kid": self.kid}
         )
+
+    def register_tool(self, hub: str) -> None:
+        """Register a JupyterHub at ``hub`` (its base address) as this tool, as IT does."""
+        self.tool_login_url = f"{hub}/hub/lti13/oauth_login"
+        self.redirect_uris = {f"{hub}/hub/lti13/oauth_callback"}
+        self.target_link_uri = f"{hub}/hub"  # the hub's own default: the person's server
+
+    def course_link(self, user_id: str) -> str:
+        """The address a person logged in to the LMS as ``user_id`` opens to launch QI Lab."""
+        return f"{self.url}/course/link?{urlencode({'user': user_id})}"
+
+    def _login_initiation(self, query: dict[str, list[str]]) -> tuple[int, dict[str, str], Any]:
+        """The course page's QI Lab link: log in to the LMS, go to the tool's login URL."""
+        user = query.get("user", [""])[0]
+        if not any(m["user_id"] == user for m in self.members):
+            return 404, {}, {"error": f"no LMS user {user!r} in this course"}
+        session = secrets.token_urlsafe(16)
+        self.sessions[session] = user
+        hint = secrets.token_urlsafe(16)  # opaque to the tool: which link was clicked
+        self.message_hints[hint] = "rl-42"
+        params = {
+            "iss": self.url,
+            "login_hint": user,
+            "target_link_uri": self.target_link_uri,
+            "lti_message_hint": hint,
+            "client_id": self.client_id,
+            "lti_deployment_id": sorted(self.deployments)[0],
+        }
+        return (
+            302,
+            {
+                "Location": f"{self.tool_login_url}?{urlencode(params)}",
+                "Set-Cookie": f"lms_session={session}; Path=/; HttpOnly",
+                "Content-Type": "text/plain",
+            },
+            b"",
+        )
+
+    def _authorize(self, params: dict[str, str], headers: Any) -> tuple[int, dict[str, str], Any]:
+        """The OIDC authentication request (IMS Security Framework §5.1.1.2) and its answer."""
+        redirect_uri = params.get("redirect_uri", "")
+        if params.get("client_id") != self.client_id:
+            return 400, {}, {"error": "unauthorized_client"}
+        if redirect_uri not in self.redirect_uris:  # never post a token to an unknown address
+            return 400, {}, {"error": "invalid_request", "error_description": "redirect_uri"}
+        fixed = {
+            "scope": "openid",
+            "response_type": "id_token",
+            "response_mode": "form_post",
+            "prompt": "none",
+        }
+        wrong = [k for k, v in fixed.items() if params.get(k) != v]
+        wrong += [k for k in ("nonce", "state", "login_hint") if not params.get(k)]
+        if wrong:
+            return self._form_post(redirect_uri, {"error": "invalid_request", **_state(params)})
+        cookies = dict(
+            part.strip().split("=", 1)
+            for part in headers.get("Cookie", "").split(";")
+            if "=" in part
+        )
+        user = self.sessions.get(cookies.get("lms_session", ""))
+        if user is None or user != params["login_hint"]:
+            return self._form_post(redirect_uri, {"error": "login_required", **_state(params)})
+        if params.get("lti_message_hint") not in self.message_hints:
+            return self._form_post(redirect_uri, {"error": "invalid_request", **_state(params)})
+        options = {"target_link_uri": self.target_link_uri, **self.next_launch}
+        self.next_launch = {}
+        token = self.launch_token(user, nonce=params["nonce"], **options)
+        self.launches.append(token)
+        return self._form_post(redirect_uri, {"id_token": token, "state": params["state"]})
+
+    @staticmethod
+    def _form_post(action: str, fields: dict[str, str]) -> tuple[int, dict[str, str], Any]:
+        """OIDC's form_post response mode: a page that posts ``fields`` to ``action``."""
+        inputs = "".join(
+            f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+            for k, v in fields.items()
+        )
+        page = (
+            "<!DOCTYPE html><html><head><title>Launching QI Lab</title></head>"
+            f'<body><form id="launch" method="post" action="{html.escape(action)}">{inputs}'
+            '<noscript><button type="submit">Continue</button></noscript></form>'
+            '<script>document.getElementById("launch").submit();</script></body></html>'
+        )
+        return 200, {"Content-Type": "text/html; charset=utf-8"}, page.encode()
 
     # -- HTTP --------------------------------------------------------------------------------
     def _handle(self, request: BaseHTTPRequestHandler, method: str) -> None:
@@ -184,6 +297,11 @@ class Platform:
             return 200, {"Content-Type": "application/json"}, {"keys": [jwk]}
         if method == "POST" and path == "/token":
             return self._token(body)
+        if method == "GET" and path == "/course/link":
+            return self._login_initiation(query)
+        if path == "/auth":
+            form = parse_qs(body.decode()) if method == "POST" else query
+            return self._authorize({k: v[0] for k, v in form.items()}, headers)
         if method == "GET" and path == "/nrps/memberships":
             return self._nrps(query, headers)
         if path == "/lineitems":
@@ -342,6 +460,10 @@ class Platform:
                 return 409, {}, {"error": "a newer score exists"}
         self.scores.append((number, score))
         return 204, {}, b""
+
+
+def _state(params: dict[str, str]) -> dict[str, str]:
+    return {"state": params["state"]} if params.get("state") else {}
 
 
 def link_course(root: Any, platform: Platform) -> Any:

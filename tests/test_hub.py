@@ -59,9 +59,11 @@ def test_the_learners_own_nbgrader_config_has_no_gradebook(tmp_path, course):
 
 
 def test_the_courses_lti_yaml_switches_the_log_in_to_the_lms(tmp_path, course):
-    """The hub loads jupyterhub-ltiauthenticator with the course's own LTI 1.3 settings."""
-    from ltiauthenticator.lti13.auth import LTI13Authenticator
+    """The hub loads QI Lab's LTI 1.3 authenticator (jupyterhub-ltiauthenticator's, with the
+    course's launch checks and roster) with the course's own LTI 1.3 settings."""
     from traitlets.config import Config
+
+    from qilab.hub.lti import QilabLTI13Authenticator
 
     state = tmp_path / "state"
     (course / "lti.yaml").write_text(
@@ -71,12 +73,19 @@ def test_the_courses_lti_yaml_switches_the_log_in_to_the_lms(tmp_path, course):
     text = hubconfig.config_text(hubconfig.describe(state, course, tutors=["t"]))
     namespace = {"get_config": Config}
     exec(compile(text, "jupyterhub_config.py", "exec"), namespace)
-    authenticator = LTI13Authenticator(config=namespace["c"])
+    config = namespace["c"]
+    assert config.JupyterHub.authenticator_class == "qilab.hub.lti.QilabLTI13Authenticator"
+    authenticator = QilabLTI13Authenticator(config=config)
     assert authenticator.issuer == "https://lms.example"
     assert authenticator.client_id == {"abc"}
     assert authenticator.authorize_url == "https://lms.example/auth"
     assert authenticator.jwks_endpoint == "https://lms.example/jwks"
-    assert authenticator.username_key == "email"  # the learner ids the roster pull gives
+    assert authenticator.username_key == "email"  # names instructors (learners: the roster)
+    assert authenticator.course == str(course.resolve())
+    # The tutors group is set at each launch (JupyterHub refuses load_groups with that).
+    assert authenticator.manage_groups and "load_groups" not in config.JupyterHub
+    handlers = dict(authenticator.get_handlers(None))
+    assert {"lti13/oauth_login", "lti13/oauth_callback", "lti13/jwks"} <= set(handlers)
     (course / "lti.yaml").write_text("issuer: https://lms.example\n")
     with pytest.raises(hubconfig.HubConfigError, match="lacks client_id, auth_login_url"):
         hubconfig.describe(state, course, tutors=["t"])

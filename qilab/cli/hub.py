@@ -28,6 +28,9 @@ the hub's database and cookie secret, kept across restarts) and starts JupyterHu
 Log-in: one course password from the environment (QILAB_HUB_PASSWORD, at least 8 characters;
 QILAB_HUB_ADMIN_PASSWORD too when there are --admin users), or LTI 1.3 from the academy's LMS
 when the course has an lti.yaml (qilab course lms), or --auth pam for this machine's accounts.
+With LTI, learners arrive as the learner ids of the course's roster (qilab course lms roster)
+and the linked LMS course's instructors as tutors; on start the hub prints the addresses to
+register in the LMS (grading/README.md section 9).
 
 Limits: each learner's server with all its kernels gets a memory cap and a process cap, so one
 learner's runaway code (a memory or fork bomb) cannot take the machine from the others; the
@@ -203,6 +206,18 @@ def run(args: argparse.Namespace) -> int:
         file=sys.stderr,
         flush=True,
     )
+    if settings.authenticator == "lti":
+        base = f"http://{settings.ip}:{settings.port}"
+        print(
+            "    LMS tool registration, on the hub's public (HTTPS) address, here "
+            f"{base}:\n"
+            + "".join(
+                f"      {what}: {base}{path}\n" for what, path in hubconfig.LTI_TOOL_PATHS.items()
+            ),
+            end="",
+            file=sys.stderr,
+            flush=True,
+        )
     argv = hubconfig.jupyterhub_command(settings)
     os.chdir(settings.state)
     os.execv(argv[0], argv)

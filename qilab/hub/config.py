@@ -30,9 +30,17 @@ DB_NAME = "jupyterhub.sqlite"
 COOKIE_SECRET_NAME = "jupyterhub_cookie_secret"
 #: The course's LTI 1.3 settings (`qilab course lms`): with them, the hub's log-in is the LMS's.
 LTI_NAME = "lti.yaml"
-#: The launch claim that names a hub user, by the course's ``learner_id`` setting, so that the
-#: hub's user names are the learner ids `qilab course lms roster` gives new learners.
+#: The launch claim that names an LMS instructor (a tutor) on the hub, by the course's
+#: ``learner_id`` setting; learners are named by the course's roster (qilab/hub/lti.py).
 LTI_USERNAME_KEYS = {"user_id": "sub", "email": "email"}
+#: What the academy's IT team enters in the LMS for the QI Lab tool: the hub's public address
+#: followed by these paths (qilab/hub/lti.py serves them).
+LTI_TOOL_PATHS = {
+    "login initiation URL": "/hub/lti13/oauth_login",
+    "redirect URI": "/hub/lti13/oauth_callback",
+    "target link URI": "/hub",
+    "public keyset URL": "/hub/lti13/jwks",
+}
 #: The group whose members get the tutor tools (and the course folder).
 TUTORS_GROUP = "tutors"
 #: Environment variables holding the trial authenticator's passwords.
@@ -194,8 +202,7 @@ c.JupyterHub.pid_file = {hub_pid}
 # tutor tools; everyone else is a learner.
 c.Authenticator.allowed_users = {allowed}
 c.Authenticator.admin_users = {admins}
-c.JupyterHub.load_groups = {{"{tutors_group}": {{"users": {tutors}}}}}
-{auth}
+{groups}{auth}
 # Each person's own JupyterLab (qilab/hub/spawner.py): learners inside a bubblewrap sandbox that
 # sees only their own folder, the course's released assignments and their own submissions and
 # feedback; tutors with the course folder.
@@ -248,10 +255,22 @@ PAM_AUTH = """\
 c.JupyterHub.authenticator_class = "pam"
 """
 
+LOAD_GROUPS = """c.JupyterHub.load_groups = {{"{tutors_group}": {{"users": {tutors}}}}}
+"""
+
 LTI_AUTH = """\
-# Log-in: LTI 1.3 launches from the academy's LMS (jupyterhub-ltiauthenticator), from the
-# course's lti.yaml. Hub user names are the learner ids `qilab course lms roster` gives.
-c.JupyterHub.authenticator_class = "ltiauthenticator.lti13.auth.LTI13Authenticator"
+# Log-in: LTI 1.3 launches from the academy's LMS, from the course's lti.yaml: the OIDC login of
+# jupyterhub-ltiauthenticator with QI Lab's own launch checks (qilab/hub/lti.py: registered
+# deployment ids, a launch used once only). Learners are named as the course's roster names
+# them (`qilab course lms roster`); the linked LMS course's instructors are tutors, by the
+# role in each launch (so the tutors group is set at each launch, not by load_groups, and a
+# tutor named above is one when they launch as an instructor).
+# Register in the LMS (<hub>: the hub's public HTTPS address): login initiation URL
+# <hub>/hub/lti13/oauth_login, redirect URI <hub>/hub/lti13/oauth_callback, target link URI
+# <hub>/hub, public keyset URL <hub>/hub/lti13/jwks (or paste `qilab course lms keys`'s key).
+c.JupyterHub.authenticator_class = "qilab.hub.lti.QilabLTI13Authenticator"
+c.QilabLTI13Authenticator.course = {course}
+c.QilabLTI13Authenticator.tutors_group = {tutors_group!r}
 c.LTI13Authenticator.issuer = {issuer!r}
 c.LTI13Authenticator.client_id = [{client_id!r}]
 c.LTI13Authenticator.authorize_url = {authorize_url!r}
@@ -272,8 +291,15 @@ def _literal(value: object) -> str:
 def config_text(settings: HubSettings) -> str:
     """The ``jupyterhub_config.py`` for these settings (pure: nothing is written or started)."""
     state = settings.state
+    tutors = _literal(sorted(settings.tutors))
+    groups = LOAD_GROUPS.format(tutors_group=TUTORS_GROUP, tutors=tutors)
     if settings.authenticator == "lti":
-        auth = LTI_AUTH.format(**settings.lti)
+        auth = LTI_AUTH.format(
+            **settings.lti,
+            course=_literal(settings.course),
+            tutors_group=TUTORS_GROUP,
+        )
+        groups = ""
     elif settings.authenticator == "pam":
         auth = PAM_AUTH
     else:
@@ -292,8 +318,8 @@ def config_text(settings: HubSettings) -> str:
         hub_pid=_literal(state / "jupyterhub.pid"),
         allowed=_literal(allowed),
         admins=_literal(sorted(settings.admins)),
-        tutors=_literal(sorted(settings.tutors)),
         tutors_group=TUTORS_GROUP,
+        groups=groups,
         auth=auth,
         users_root=_literal(settings.users_root),
         course=_literal(settings.course),
