@@ -16,6 +16,8 @@ import html
 import re
 from dataclasses import dataclass
 
+from qilab.theme import COLOURS
+
 from .course import Course
 
 PROVISIONAL = "Provisional — awaiting tutor marking"
@@ -47,7 +49,7 @@ def label_page(page: str, cells: list[PendingCell]) -> str:
         return page
     marks = sum(c.max_score for c in cells)
     banner = (
-        f'<p class="qilab-provisional" style="border:2px solid #E69F00;padding:.5em">'
+        f'<p class="qilab-provisional" style="border:2px solid {COLOURS["concern"]};padding:.5em">'
         f"<strong>{PROVISIONAL}.</strong> {len(cells)} written answer(s) worth {marks:g} marks "
         "have not been marked yet; the total below counts them as 0 until your tutor marks "
         "them.</p>"

@@ -2,7 +2,10 @@
 
 Readable at a glance on a ward PC or a projector: 13 px+ text in the system sans-serif
 (no web fonts: they would need the internet), light grid lines, and the Okabe–Ito palette,
-which stays distinguishable for the common forms of colour-blindness.
+which stays distinguishable for the common forms of colour-blindness — less the three of its
+colours too light to see on white: every colour that carries meaning has at least 3:1
+contrast with the background (WCAG 2.2, 1.4.11 non-text contrast, which public-sector sites
+must meet).
 
 Roles are named so that charts say what a colour *means*, not which colour it is:
 
@@ -27,6 +30,36 @@ OKABE_ITO: list[str] = [
     "#000000",  # black
 ]
 
+#: WCAG 1.4.11: graphical objects that carry meaning need 3:1 contrast with what is next to them.
+NON_TEXT_CONTRAST = 3.0
+
+
+def contrast(colour: str, background: str = "#FFFFFF") -> float:
+    """WCAG contrast ratio of two ``#RRGGBB`` colours (1 to 21).
+
+    >>> round(contrast("#E69F00"), 2)  # Okabe–Ito orange: too light for a point on white
+    2.25
+    >>> round(contrast("#0072B2"), 2)
+    5.19
+    """
+
+    def luminance(hex_colour: str) -> float:
+        channels = [int(hex_colour[i : i + 2], 16) / 255 for i in (1, 3, 5)]
+        linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted([luminance(colour), luminance(background)], reverse=True)
+    return (light + 0.05) / (dark + 0.05)
+
+
+#: Colours for categories (series, groups), in order: the Okabe–Ito colours that meet 3:1 on
+#: white, then darker forms of its yellow (olive) and sky blue for a sixth and seventh series.
+CATEGORY: list[str] = [
+    *(c for c in OKABE_ITO if contrast(c) >= NON_TEXT_CONTRAST),
+    "#8A7A00",  # olive: Okabe–Ito yellow, darkened to 4.3:1
+    "#2F8FCB",  # Okabe–Ito sky blue, darkened to 3.6:1
+]
+
 #: What each colour stands for on a QI chart.
 COLOURS: dict[str, str] = {
     "data": "#0072B2",  # the measure itself
@@ -34,7 +67,9 @@ COLOURS: dict[str, str] = {
     "limit": "#7F7F7F",  # process limits
     "signal": "#D55E00",  # special-cause variation / non-random pattern
     "improvement": "#0072B2",  # MDC: special cause in the direction of improvement
-    "concern": "#E69F00",  # MDC: special cause in the direction of concern
+    # MDC: special cause in the direction of concern. MDC's orange, darkened from Okabe–Ito's
+    # #E69F00 (2.25:1 on white, too light to see) to 4.6:1.
+    "concern": "#B45F00",
     "target": "#009E73",  # the team's target or aim
     "annotation": "#CC79A7",  # PDSA cycles and other notes
     "muted": "#8C8C8C",  # excluded or common-cause (MDC) points; 3.4:1 on white (WCAG 1.4.11)
@@ -63,7 +98,7 @@ def theme_config() -> alt.theme.ThemeConfig:
                 "continuousHeight": CHART_HEIGHT,
                 "stroke": None,
             },
-            "range": {"category": OKABE_ITO},
+            "range": {"category": CATEGORY},
             "title": {"fontSize": 16, "fontWeight": 600, "anchor": "start", "offset": 12},
             "axis": {
                 "labelFontSize": 13,
