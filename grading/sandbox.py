@@ -522,24 +522,87 @@ def _event_count(group: Path | None, name: str, key: str) -> int:
 
 def _new_memory_group() -> Path | None:
     """A new, empty ``memory`` group under this process's own (v1) or the root (v2)."""
-    v1 = Path("/sys/fs/cgroup/memory")
+    return _new_group_under_own("memory")
+
+
+def _new_group_under_own(controller: str) -> Path | None:
+    """A new, empty *controller* group inside this process's own group (v1) or the root (v2).
+
+    Inside its own group, so every limit someone set on the caller (systemd, a container)
+    still holds for what it starts.
+    """
+    v1 = Path("/sys/fs/cgroup", controller)
     if (v1 / "cgroup.procs").is_file():
         own = next(
             (
                 line.split(":", 2)[2]
                 for line in _read(Path("/proc/self/cgroup")).splitlines()
-                if line.split(":", 2)[1:2] == ["memory"]
+                if controller in line.split(":", 2)[1].split(",")
             ),
             "/",
         )
         base = v1 / own.strip().lstrip("/")
-    elif "memory" in _read(Path("/sys/fs/cgroup/cgroup.controllers")):
+    elif controller in _read(Path("/sys/fs/cgroup/cgroup.controllers")).split():
         base = Path("/sys/fs/cgroup")
     else:
         return None
     if not os.access(base, os.W_OK):
         return None
-    return _new_job_group(base, "memory")
+    return _new_job_group(base, controller)
+
+
+class CpuCap:
+    """At most N cores of CPU time for a sandbox and everything in it, together.
+
+    A ``cpu`` control group's quota (CFS bandwidth): code that spins — a loop that never ends,
+    a learner's simulation run a million times — is slowed to its share, so the other learners
+    on the machine keep theirs; nothing is killed. Like :class:`MemoryCap` it needs a writable
+    ``cpu`` controller (the hub running as root, or a delegated systemd slice); where there is
+    none, :meth:`apply` says ``"none"``.
+    """
+
+    PERIOD_US = 100_000
+
+    def __init__(self, cores: float) -> None:
+        self.cores = cores
+        self.group: Path | None = None
+        self.how = "none"
+
+    def apply(self, pids: list[int]) -> str:
+        """Put the sandbox's processes under the quota; say how ("cgroup" or "none")."""
+        if self.cores <= 0 or not pids:
+            return self.how
+        group = self.group or _new_group_under_own("cpu")
+        if group is None:
+            return self.how
+        quota = max(1000, int(self.cores * self.PERIOD_US))
+        try:
+            if self.group is None:
+                if (group / "cpu.max").is_file():
+                    (group / "cpu.max").write_text(f"{quota} {self.PERIOD_US}")
+                else:
+                    (group / "cpu.cfs_period_us").write_text(str(self.PERIOD_US))
+                    (group / "cpu.cfs_quota_us").write_text(str(quota))
+            for pid in pids:
+                with contextlib.suppress(ProcessLookupError):
+                    (group / "cgroup.procs").write_text(str(pid))
+        except OSError:
+            _remove_group(group)
+            return self.how
+        self.group, self.how = group, "cgroup"
+        return self.how
+
+    def throttled(self) -> int:
+        """Periods in which the group used its whole quota and waited (``cpu.stat``)."""
+        return _event_count(self.group, "cpu.stat", "nr_throttled")
+
+    def release(self) -> None:
+        """Remove the control group (its processes have ended), and its parent once empty."""
+        _remove_group(self.group)
+        if self.group is not None:
+            with contextlib.suppress(OSError):
+                self.group.parent.rmdir()
+        self.group = None
 
 
 def _pids_root() -> Path | None:

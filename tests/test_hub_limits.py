@@ -29,6 +29,7 @@ pytestmark = pytest.mark.slow
 
 MEMORY_MB = 512
 MAX_PROCESSES = 128
+CPU_LIMIT = 0.5
 CULL_IDLE = 20
 
 if sandbox.probe() is not None:  # the hub refuses to start learners without it
@@ -158,7 +159,10 @@ def server_processes(hub: Hub, user: str) -> list[psutil.Process]:
 def capped_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Hub]:
     tmp = tmp_path_factory.mktemp("hub-limits")
     course = make_course(tmp)
-    extra = ("--memory-limit", str(MEMORY_MB), "--max-processes", str(MAX_PROCESSES))
+    extra = (
+        *("--memory-limit", str(MEMORY_MB), "--max-processes", str(MAX_PROCESSES)),
+        *("--cpu-limit", str(CPU_LIMIT)),
+    )
     with running_hub(tmp, course, tmp / "state", extra=(*extra, "--cull-idle", "0")) as hub:
         yield hub
 
@@ -250,6 +254,30 @@ def test_a_fork_bomb_is_stopped_by_the_process_cap(capped_hub):
     assert output == "0\n"
     alice.stop_kernels()
     bob.stop_kernels()
+
+
+SPIN = """
+import time
+wall, cpu = time.monotonic(), time.process_time()
+while time.monotonic() - wall < 6:  # a loop that does not end on its own, for 6 s
+    pass
+print(f"{(time.process_time() - cpu) / (time.monotonic() - wall):.2f}")
+"""
+
+
+def test_a_loop_that_never_ends_gets_its_share_of_the_cpu_not_the_machine(capped_hub):
+    alice = Person(capped_hub, "alice")
+    alice.start()
+    wait_for_log(capped_hub, rf"alice's server and its kernels: [^\n]*CPU {CPU_LIMIT:g} core", 30)
+
+    output, ended = alice.run(alice.kernel(), SPIN, timeout=60)
+
+    assert ended == "idle", (output, ended)
+    share = float(output)  # CPU seconds the kernel got per second: about 1 without the cap
+    assert share <= CPU_LIMIT + 0.15, f"the loop got {share:.2f} of a core"
+    line = wait_for_log(capped_hub, r"learner alice's server used its whole CPU share[^\n]*", 30)
+    assert f"({CPU_LIMIT:g} core(s))" in line and "qilab hub --cpu-limit" in line
+    alice.stop_kernels()
 
 
 def test_the_idle_culler_stops_an_unused_server_and_keeps_the_learners_work(tmp_path):

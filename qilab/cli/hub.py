@@ -113,6 +113,14 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="processes and threads each learner's server may run; 0: no cap (default %(default)s)",
     )
     parser.add_argument(
+        "--cpu-limit",
+        type=float,
+        default=hubconfig.DEFAULT_CPU_LIMIT,
+        metavar="CORES",
+        help="cores of CPU time each learner's server and its kernels may use together (a loop "
+        "that never ends is slowed to it); 0: no cap (default %(default)s)",
+    )
+    parser.add_argument(
         "--cull-idle",
         type=int,
         default=hubconfig.DEFAULT_CULL_IDLE,
@@ -163,6 +171,7 @@ def run(args: argparse.Namespace) -> int:
         proxy_command=_installed_proxy(),
         memory_limit_mb=args.memory_limit,
         max_processes=args.max_processes,
+        cpu_limit=args.cpu_limit,
         cull_idle=args.cull_idle,
     )
     if printing:

@@ -52,6 +52,9 @@ AUTHENTICATORS = ("shared-password", "pam", "lti")
 #: Most processes and threads one learner's server may run: JupyterLab's ~20 threads and a
 #: few kernels of ~20 each (more on a many-core machine's maths libraries), far below a bomb.
 DEFAULT_MAX_PROCESSES = 512
+#: Cores of CPU time one learner's server may use: one, so a runaway loop on a shared VM slows
+#: only its own learner (a kernel runs Python on one core anyway).
+DEFAULT_CPU_LIMIT = 1.0
 #: Seconds a learner's server may sit unused before the idle culler stops it.
 DEFAULT_CULL_IDLE = 3600
 
@@ -100,6 +103,8 @@ class HubSettings:
     #: Each learner's server with all its kernels: MiB of memory, processes (0: no cap).
     memory_limit_mb: int = 1024
     max_processes: int = DEFAULT_MAX_PROCESSES
+    #: Cores of CPU time each learner's server with all its kernels may use (0: no cap).
+    cpu_limit: float = DEFAULT_CPU_LIMIT
     #: Seconds unused before the idle culler stops a server (0: no culler).
     cull_idle: int = DEFAULT_CULL_IDLE
 
@@ -217,9 +222,11 @@ c.Spawner.start_timeout = 120
 c.Spawner.http_timeout = 120
 # Per learner: their server and all its kernels together get at most this memory (a memory
 # control group: past it the kernel's out-of-memory killer stops their largest process) and
-# this many processes and threads (a fork bomb is refused); 0 or None: no cap. Tutors have none.
+# this many processes and threads (a fork bomb is refused) and cores of CPU time (a loop that
+# never ends is slowed to it, so the others keep theirs); 0 or None: no cap. Tutors have none.
 c.QilabSpawner.mem_limit = {mem_limit}
 c.QilabSpawner.max_processes = {max_processes}
+c.QilabSpawner.cpu_limit = {cpu_limit}
 {culler}"""
 
 CULLER = """# The idle culler (jupyterhub-idle-culler, a hub-managed service): a server unused for
@@ -327,6 +334,7 @@ def config_text(settings: HubSettings) -> str:
         learner_config=_literal(settings.learner_config),
         mem_limit=repr(settings.memory_limit_mb * 1024 * 1024 or None),  # bytes, as traitlets
         max_processes=settings.max_processes,
+        cpu_limit=repr(settings.cpu_limit or None),
         culler=culler_text(settings.cull_idle),
     )
 
@@ -392,6 +400,7 @@ def describe(
     memory_limit_mb: int | None = None,
     max_processes: int = DEFAULT_MAX_PROCESSES,
     cull_idle: int = DEFAULT_CULL_IDLE,
+    cpu_limit: float = DEFAULT_CPU_LIMIT,
 ) -> HubSettings:
     """Check the course and the people, and gather the hub's settings.
 
@@ -437,6 +446,11 @@ def describe(
             f"--max-processes {max_processes} is too few for JupyterLab and a kernel: give at "
             "least 64, or 0 for no cap."
         )
+    if cpu_limit < 0 or 0 < cpu_limit < 0.1:
+        raise HubConfigError(
+            f"--cpu-limit {cpu_limit:g}: give cores of CPU time per learner, at least 0.1 "
+            "(JupyterLab needs it to answer), or 0 for no cap."
+        )
     if cull_idle < 0:
         raise HubConfigError(f"--cull-idle {cull_idle}: give seconds (0: never stop idle servers).")
     lti_file = course / LTI_NAME
@@ -466,5 +480,6 @@ def describe(
         lti=lti,
         memory_limit_mb=default_memory_limit_mb() if memory_limit_mb is None else memory_limit_mb,
         max_processes=max_processes,
+        cpu_limit=cpu_limit,
         cull_idle=cull_idle,
     )

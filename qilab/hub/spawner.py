@@ -25,8 +25,10 @@ nbgrader's tutor tools, so ``qilab course`` marks there (its own sandbox around 
 Limits: one learner's runaway code must not take the machine from the others, so a learner's
 server and everything it starts share a memory cap (``Spawner.mem_limit``, enforced here with
 :class:`~qilab.grading.sandbox.MemoryCap`: LocalProcessSpawner itself only passes it on) and
-a process cap (``max_processes``, the marking sandbox's :class:`~qilab.grading.sandbox.ProcessCap`).
-When either stops something, the hub's log says whose server, which cap and what to change.
+a process cap (``max_processes``, the marking sandbox's :class:`~qilab.grading.sandbox.ProcessCap`)
+and a CPU cap (``Spawner.cpu_limit`` in cores, :class:`~qilab.grading.sandbox.CpuCap`: a loop
+that never ends is slowed to its share, not killed). When a cap stops or slows something, the
+hub's log says whose server, which cap and what to change.
 """
 
 from __future__ import annotations
@@ -271,37 +273,56 @@ class QilabSpawner(LocalProcessSpawner):
         megabytes = (self.mem_limit or 0) // (1024 * 1024)
         memory = sandbox.MemoryCap(megabytes)
         processes = sandbox.ProcessCap(self.max_processes)
+        cpu = sandbox.CpuCap(self.cpu_limit or 0)
         # The sandbox forks its server within milliseconds of starting: enrol what is there,
         # then look again (a process already capped only starts capped children).
         for _ in range(3):
             pids = sandbox.processes_in(self.pid)
-            memory.apply(pids)
-            processes.apply(pids)
+            for cap in (memory, processes, cpu):
+                cap.apply(pids)
             await asyncio.sleep(0.2)
-        self._caps = (memory, processes)
+        self._caps = (memory, processes, cpu)
         name = self.user.name
-        if megabytes and memory.how == "none":
-            self.log.warning(
-                "QI Lab limits: %s's server has NO memory cap: the hub cannot make a memory "
-                "control group here (run the hub as root, or under systemd with Delegate=yes).",
-                name,
-            )
+        for wanted, cap, what in ((megabytes, memory, "memory"), (self.cpu_limit, cpu, "cpu")):
+            if wanted and cap.how == "none":
+                self.log.warning(
+                    "QI Lab limits: %s's server has NO %s cap: the hub cannot make a %s "
+                    "control group here (run the hub as root, or under systemd with "
+                    "Delegate=yes).",
+                    name,
+                    what,
+                    what,
+                )
         self.log.info(
-            "QI Lab limits: %s's server and its kernels: memory %s, processes %s.",
+            "QI Lab limits: %s's server and its kernels: memory %s, processes %s, CPU %s.",
             name,
             f"{megabytes} MiB together (cgroup)" if memory.how == "cgroup" else "not capped",
             f"{self.max_processes} ({processes.how})" if processes.how != "none" else "not capped",
+            f"{self.cpu_limit:g} core(s) together" if cpu.how == "cgroup" else "not capped",
         )
-        self._watch = asyncio.ensure_future(self._watch_caps(memory, processes, megabytes))
+        self._watch = asyncio.ensure_future(self._watch_caps(memory, processes, megabytes, cpu))
 
     async def _watch_caps(
-        self, memory: sandbox.MemoryCap, processes: sandbox.ProcessCap, megabytes: int
+        self,
+        memory: sandbox.MemoryCap,
+        processes: sandbox.ProcessCap,
+        megabytes: int,
+        cpu: sandbox.CpuCap,
     ) -> None:
         """Say in the hub's log, for the tutor or IT, each time a cap stopped this learner."""
-        killed, refused = 0, 0
+        killed, refused, throttled = 0, 0, False
         while True:
             await asyncio.sleep(self.limits_check_interval)
             now_killed, now_refused = memory.oom_kills(), processes.refusals()
+            if not throttled and cpu.throttled():
+                throttled = True  # said once: a long computation hits it all the time
+                self.log.info(
+                    "QI Lab limits: learner %s's server used its whole CPU share (%g core(s)) "
+                    "and was slowed to it; other learners keep theirs. If their work really "
+                    "needs more: qilab hub --cpu-limit.",
+                    self.user.name,
+                    self.cpu_limit,
+                )
             if now_killed > killed:
                 self.log.warning(
                     "QI Lab limits: learner %s's server reached its memory cap (%d MiB for the "
