@@ -435,39 +435,38 @@ class ProcessCap:
         return _event_count(self.group, "pids.events", "max")
 
 
-class MemoryCap:
-    """At most N MiB of memory for a sandbox and everything in it, together.
+class _GroupCap:
+    """A control group that holds a sandbox's processes under one controller's limit.
 
-    A ``memory`` control group: it counts what the processes really use (resident memory and
-    page cache), not the address space they reserve, so code that maps a lot and uses little
-    (V8 inside vl-convert reserves tens of GiB for a chart) runs, while a memory bomb is stopped
-    by the kernel's out-of-memory killer inside the group — the largest process there, usually
-    the runaway kernel — and nothing outside the group is touched. It needs a writable
-    ``memory`` controller (the hub running as root, or a delegated systemd slice); the group is
-    made inside the caller's own memory group (cgroup v1), so every limit above still holds.
-    Where there is none, :meth:`apply` says ``"none"`` and the caller must say so.
+    The group is made inside the caller's own group (cgroup v1) or at the root (v2), so every
+    limit someone set on the caller still holds. It needs a writable controller (the hub run
+    as root, or a delegated systemd slice); where there is none, :meth:`apply` says ``"none"``
+    and the caller must say so.
     """
 
-    def __init__(self, megabytes: int) -> None:
-        self.megabytes = megabytes
+    controller = ""
+
+    def __init__(self) -> None:
         self.group: Path | None = None
         self.how = "none"
 
+    def wanted(self) -> bool:
+        raise NotImplementedError
+
+    def set_limit(self, group: Path) -> None:
+        """Write the limit into a new group's files (raises OSError if it cannot)."""
+        raise NotImplementedError
+
     def apply(self, pids: list[int]) -> str:
-        """Cap the sandbox's processes' memory together; say how ("cgroup" or "none")."""
-        if self.megabytes <= 0 or not pids:
+        """Put the sandbox's processes under the cap; say how ("cgroup" or "none")."""
+        if not self.wanted() or not pids:
             return self.how
-        group = self.group or _new_memory_group()
+        group = self.group or _new_group_under_own(self.controller)
         if group is None:
             return self.how
-        limit = str(self.megabytes * 1024 * 1024)
         try:
             if self.group is None:
-                v2 = (group / "memory.max").is_file()
-                (group / ("memory.max" if v2 else "memory.limit_in_bytes")).write_text(limit)
-                for swap in ("memory.swap.max", "memory.memsw.limit_in_bytes"):
-                    with contextlib.suppress(OSError):  # no swap accounting: nothing to cap
-                        (group / swap).write_text("0" if v2 else limit)
+                self.set_limit(group)
             for pid in pids:
                 with contextlib.suppress(ProcessLookupError):
                     (group / "cgroup.procs").write_text(str(pid))
@@ -476,11 +475,6 @@ class MemoryCap:
             return self.how
         self.group, self.how = group, "cgroup"
         return self.how
-
-    def oom_kills(self) -> int:
-        """Processes the out-of-memory killer ended inside the group so far."""
-        count = _event_count(self.group, "memory.events", "oom_kill")
-        return count or _event_count(self.group, "memory.oom_control", "oom_kill")
 
     def release(self) -> None:
         """Remove the control group (its processes have ended), and its parent once empty.
@@ -493,6 +487,70 @@ class MemoryCap:
             with contextlib.suppress(OSError):  # other sandboxes still running: it stays
                 self.group.parent.rmdir()
         self.group = None
+
+
+class MemoryCap(_GroupCap):
+    """At most N MiB of memory for a sandbox and everything in it, together.
+
+    A ``memory`` control group: it counts what the processes really use (resident memory and
+    page cache), not the address space they reserve, so code that maps a lot and uses little
+    (V8 inside vl-convert reserves tens of GiB for a chart) runs, while a memory bomb is stopped
+    by the kernel's out-of-memory killer inside the group — the largest process there, usually
+    the runaway kernel — and nothing outside the group is touched.
+    """
+
+    controller = "memory"
+
+    def __init__(self, megabytes: int) -> None:
+        super().__init__()
+        self.megabytes = megabytes
+
+    def wanted(self) -> bool:
+        return self.megabytes > 0
+
+    def set_limit(self, group: Path) -> None:
+        limit = str(self.megabytes * 1024 * 1024)
+        v2 = (group / "memory.max").is_file()
+        (group / ("memory.max" if v2 else "memory.limit_in_bytes")).write_text(limit)
+        for swap in ("memory.swap.max", "memory.memsw.limit_in_bytes"):
+            with contextlib.suppress(OSError):  # no swap accounting: nothing to cap
+                (group / swap).write_text("0" if v2 else limit)
+
+    def oom_kills(self) -> int:
+        """Processes the out-of-memory killer ended inside the group so far."""
+        count = _event_count(self.group, "memory.events", "oom_kill")
+        return count or _event_count(self.group, "memory.oom_control", "oom_kill")
+
+
+class CpuCap(_GroupCap):
+    """At most N cores of CPU time for a sandbox and everything in it, together.
+
+    A ``cpu`` control group's quota (CFS bandwidth): code that spins — a loop that never ends,
+    a learner's simulation run a million times — is slowed to its share, so the other learners
+    on the machine keep theirs; nothing is killed.
+    """
+
+    controller = "cpu"
+    PERIOD_US = 100_000
+
+    def __init__(self, cores: float) -> None:
+        super().__init__()
+        self.cores = cores
+
+    def wanted(self) -> bool:
+        return self.cores > 0
+
+    def set_limit(self, group: Path) -> None:
+        quota = max(1000, int(self.cores * self.PERIOD_US))
+        if (group / "cpu.max").is_file():
+            (group / "cpu.max").write_text(f"{quota} {self.PERIOD_US}")
+        else:
+            (group / "cpu.cfs_period_us").write_text(str(self.PERIOD_US))
+            (group / "cpu.cfs_quota_us").write_text(str(quota))
+
+    def throttled(self) -> int:
+        """Periods in which the group used its whole quota and waited (``cpu.stat``)."""
+        return _event_count(self.group, "cpu.stat", "nr_throttled")
 
 
 def _remove_group(group: Path | None) -> None:
@@ -520,11 +578,6 @@ def _event_count(group: Path | None, name: str, key: str) -> int:
     return 0
 
 
-def _new_memory_group() -> Path | None:
-    """A new, empty ``memory`` group under this process's own (v1) or the root (v2)."""
-    return _new_group_under_own("memory")
-
-
 def _new_group_under_own(controller: str) -> Path | None:
     """A new, empty *controller* group inside this process's own group (v1) or the root (v2).
 
@@ -549,60 +602,6 @@ def _new_group_under_own(controller: str) -> Path | None:
     if not os.access(base, os.W_OK):
         return None
     return _new_job_group(base, controller)
-
-
-class CpuCap:
-    """At most N cores of CPU time for a sandbox and everything in it, together.
-
-    A ``cpu`` control group's quota (CFS bandwidth): code that spins — a loop that never ends,
-    a learner's simulation run a million times — is slowed to its share, so the other learners
-    on the machine keep theirs; nothing is killed. Like :class:`MemoryCap` it needs a writable
-    ``cpu`` controller (the hub running as root, or a delegated systemd slice); where there is
-    none, :meth:`apply` says ``"none"``.
-    """
-
-    PERIOD_US = 100_000
-
-    def __init__(self, cores: float) -> None:
-        self.cores = cores
-        self.group: Path | None = None
-        self.how = "none"
-
-    def apply(self, pids: list[int]) -> str:
-        """Put the sandbox's processes under the quota; say how ("cgroup" or "none")."""
-        if self.cores <= 0 or not pids:
-            return self.how
-        group = self.group or _new_group_under_own("cpu")
-        if group is None:
-            return self.how
-        quota = max(1000, int(self.cores * self.PERIOD_US))
-        try:
-            if self.group is None:
-                if (group / "cpu.max").is_file():
-                    (group / "cpu.max").write_text(f"{quota} {self.PERIOD_US}")
-                else:
-                    (group / "cpu.cfs_period_us").write_text(str(self.PERIOD_US))
-                    (group / "cpu.cfs_quota_us").write_text(str(quota))
-            for pid in pids:
-                with contextlib.suppress(ProcessLookupError):
-                    (group / "cgroup.procs").write_text(str(pid))
-        except OSError:
-            _remove_group(group)
-            return self.how
-        self.group, self.how = group, "cgroup"
-        return self.how
-
-    def throttled(self) -> int:
-        """Periods in which the group used its whole quota and waited (``cpu.stat``)."""
-        return _event_count(self.group, "cpu.stat", "nr_throttled")
-
-    def release(self) -> None:
-        """Remove the control group (its processes have ended), and its parent once empty."""
-        _remove_group(self.group)
-        if self.group is not None:
-            with contextlib.suppress(OSError):
-                self.group.parent.rmdir()
-        self.group = None
 
 
 def _pids_root() -> Path | None:
