@@ -196,7 +196,10 @@ def test_a_learner_and_an_instructor_launch_from_the_lms(lms_hub, browser) -> No
     dan.wait_for_url(f"{hub.base}/hub/lti13/oauth_callback", timeout=60_000)
     text = " ".join(dan.inner_text("body").split())
     assert "Not on the roster yet" in text, text
-    assert f"Ask your tutor to run `qilab course lms roster -C {hub.course.root}`" in text, text
+    assert "Ask your tutor to bring the roster over from the LMS (`qilab course lms roster`)" in (
+        text
+    ), text
+    assert str(hub.course.root) not in text  # the server's folders are for the log, not visitors
     dan.screenshot(path=str(SHOTS / "hub-lti-not-on-roster.png"))
     learner.close()
     staff.close()
@@ -244,10 +247,16 @@ def test_someone_not_on_the_roster_is_told_what_the_tutor_runs(lms_hub) -> None:
     session = requests.Session()
     action, fields = launch_form(session, platform, CAROL)
     answer = session.post(action, data=fields, allow_redirects=False, timeout=60)
-    command = f"qilab course lms roster -C {hub.course.root}"
-    says = f"Ask your tutor to run `{command}`, then click the QI Lab link in the LMS again."
+    says = (
+        "Ask your tutor to bring the roster over from the LMS (`qilab course lms roster`), then "
+        "click the QI Lab link in the LMS again."
+    )
     refused = ("not on the roster", says, "Not on the roster yet", f"LMS user '{CAROL}'")
     assert_refused(hub, session, answer, *refused)
+    assert str(hub.course.root) not in page_text(answer)
+    # the log line, for the tutor and IT, names the command in full
+    command = f"qilab course lms roster -C {hub.course.root}"
+    assert f"(run `{command}`)" in refusal_lines(hub, "not on the roster", CAROL)[0]
     assert not has_server(hub, CAROL)
 
     # The tutor runs the command the page names; Carol clicks the link again and is let in
@@ -321,6 +330,20 @@ def test_the_hub_publishes_the_tools_public_key_for_the_lms(lms_hub) -> None:
         (expected["kid"], expected["n"], expected["e"])
     ]
     assert not any("d" in k or "p" in k for k in keys)  # never the private half
+
+    # Before the tutor has made the key: a page that says so, naming no folder of the server
+    # (the address is public); the hub's log gives IT the full command.
+    key = Path(hub.course.root) / "lti" / "tool-private.pem"
+    aside = key.with_suffix(".aside")
+    key.rename(aside)
+    try:
+        answer = requests.get(f"{hub.base}/hub/lti13/jwks", timeout=30)
+    finally:
+        aside.rename(key)
+    assert answer.status_code == 503
+    text = page_text(answer)
+    assert "qilab course lms keys" in text and str(hub.course.root) not in answer.text, text
+    assert f"`qilab course lms keys -C {hub.course.root}`" in hub.output()
 
 
 def test_behind_https_the_launch_cookies_survive_the_lms_cross_site_post(lms_hub) -> None:

@@ -175,10 +175,18 @@ class QilabLTI13Authenticator(LTI13Authenticator):
         config = load_config(self.course)
         path = config.tool_private_key
         if path is None or not Path(path).is_file():
+            logging.getLogger("qilab.lti").error(
+                "LTI: the LMS asked for the tool's key set, but %s has no tool key yet: run "
+                "`qilab course lms keys -C %s`",
+                self.course,
+                self.course,
+            )
+            # (a public address: the page names no folder of this server). 503, not 404:
+            # JupyterHub's 404 page shows no message, and the key will be there once made.
             raise refusal(
-                404,
-                "This course has no tool key yet: the tutor runs `qilab course lms keys -C "
-                f"{self.course}`.",
+                503,
+                "This course has no tool key yet: the tutor makes one with `qilab course lms "
+                "keys` (the hub's log says where).",
                 "No tool key",
             )
         _, jwk = make_tool_key(Path(path), config.tool_key_id)  # an existing key: read only
@@ -240,8 +248,8 @@ class QilabLTI13Authenticator(LTI13Authenticator):
                     403,
                     "You are not on this course's roster in QI Lab yet (for example, you "
                     "joined the course in the LMS after the roster was last brought over). "
-                    f"Ask your tutor to run `{command}`, then click the QI Lab link in the "
-                    "LMS again.",
+                    "Ask your tutor to bring the roster over from the LMS (`qilab course lms "
+                    "roster`), then click the QI Lab link in the LMS again.",
                     "Not on the roster yet",
                 )
             name = identity.learner_id
