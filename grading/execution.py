@@ -433,8 +433,13 @@ class _Kernels:
         if self.spare is not None:
             return self.spare.manager
         assert self.box is not None
+        return self.new_manager(self.box, kernel_name, config)
+
+    @staticmethod
+    def new_manager(box: JobSandbox, kernel_name: str, config: Any) -> Any:
+        """A kernel manager that will start its kernel in ``box``."""
         kwargs = {"kernel_name": kernel_name} if kernel_name else {}
-        return kernel_manager_class()(sandbox=self.box, config=config, **kwargs)
+        return kernel_manager_class()(sandbox=box, config=config, **kwargs)
 
     def start_next(self, start_kernel: Any) -> None:
         """Start the kernel the worker's next notebook will take (on a Dask worker only)."""
@@ -478,8 +483,7 @@ def _executor_class(
             """Launch a kernel in ``box`` exactly as nbclient would launch this notebook's."""
             from jupyter_core.utils import run_sync
 
-            kwargs = {"kernel_name": self.kernel_name} if self.kernel_name else {}
-            manager = kernel_manager_class()(sandbox=box, config=self.config, **kwargs)
+            manager = _Kernels.new_manager(box, self.kernel_name, self.config)
             extra = list(self.extra_arguments)
             history = any(arg.startswith("--HistoryManager.hist_file") for arg in extra)
             if manager.ipykernel and self.ipython_hist_file and not history:

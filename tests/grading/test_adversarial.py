@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
+from attack_code import fork_bomb
 from qilab.grading import synthetic
 from qilab.grading.autograde import autograde
 from qilab.grading.course import Course
@@ -103,21 +104,7 @@ for how in (lambda: os.kill({parent_pid}, signal.SIGKILL),
         print("blocked:", type(exc).__name__)
 """,
         # 8. leave detached processes behind, and try a (bounded) fork bomb
-        "forker": f"""
-import subprocess, os, time
-for _ in range(40):
-    subprocess.Popen(["{sys.executable}", "-c", "import time; time.sleep(600)", "{MARKER}"],
-                     start_new_session=True)
-children = 0
-try:
-    for _ in range(2000):
-        if os.fork() == 0:
-            time.sleep(60)
-            os._exit(0)
-        children += 1
-except OSError as exc:
-    print("stopped after", children, "processes:", type(exc).__name__)
-""",
+        "forker": fork_bomb(MARKER),
         # 9. print 100 MB
         "flood": """
 chunk = "x" * 1_000_000

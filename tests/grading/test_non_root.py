@@ -22,6 +22,7 @@ from pathlib import Path
 import nbformat
 import psutil
 import pytest
+from attack_code import fork_bomb
 from qilab.grading import synthetic
 from qilab.grading.course import Course, init_course
 from qilab.grading.release import release
@@ -35,20 +36,7 @@ NOBODY = 65534
 QILAB = str(Path(sys.executable).parent / "qilab")
 
 ATTACKS = {
-    "forker": f"""
-import os, subprocess, time
-subprocess.Popen(["{sys.executable}", "-c", "import time; time.sleep(600)", "{MARKER}"],
-                 start_new_session=True)
-children = 0
-try:
-    for _ in range(2000):
-        if os.fork() == 0:
-            time.sleep(60)
-            os._exit(0)
-        children += 1
-except OSError as exc:
-    print("stopped after", children, "processes:", type(exc).__name__)
-""",
+    "forker": fork_bomb(MARKER, detached=1),
     "killer": """
 import os, signal
 for pid in (os.getppid(), 1):
