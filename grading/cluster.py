@@ -66,7 +66,7 @@ class SchedulerUnreachable(QilabError):
     """The academy's Dask scheduler did not answer, or has no workers."""
 
 
-class _QuietKernels(WorkerPlugin):  # type: ignore[misc]
+class _QuietKernels(WorkerPlugin):
     """LocalCluster only: workers' and kernels' chatter goes to a log file, not the tutor's
     terminal."""
 

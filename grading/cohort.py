@@ -16,7 +16,7 @@ from typing import Any
 
 import pandas as pd
 
-from qilab.escalator.gradebook import all_marks
+from qilab.escalator.gradebook import all_marks, table_rows
 from qilab.escalator.manifest import Manifest
 from qilab.escalator.rules import ModuleMarks, Standing, evaluate, judge
 
@@ -73,7 +73,7 @@ class CohortData:
         people = self.book.learners
         return {
             row.learner: (" ".join(p for p in (row.first_name, row.last_name) if p) or row.learner)
-            for row in people.itertuples()
+            for row in table_rows(people)
         }
 
 
@@ -103,7 +103,7 @@ def cohort_data(
     deadlines = load_deadlines(course)
     names = {
         row.learner: (" ".join(p for p in (row.first_name, row.last_name) if p) or row.learner)
-        for row in book.learners.itertuples()
+        for row in table_rows(book.learners)
     }
     emails = dict(zip(book.learners["learner"], book.learners["email"], strict=True))
     dues = {
@@ -112,10 +112,10 @@ def cohort_data(
     }
     stamps = {
         (row.learner, row.assignment): _naive_utc(row.timestamp)
-        for row in book.submitted.itertuples()
+        for row in table_rows(book.submitted)
     }
     # an extension granted in nbgrader itself (the Formgrader, `gb.grant_extension`) counts too
-    for row in book.submitted.itertuples():
+    for row in table_rows(book.submitted):
         granted = row.extension
         due = dues.get(row.assignment)
         if due is not None and granted is not None and not pd.isna(granted):
@@ -139,17 +139,21 @@ def cohort_data(
                 standing.module(module.id) if in_manifest else judge(module, mine.get(assignment))
             )
             got = result.marks
-            status = SHOWN.get(result.status, result.status)
+            shown = SHOWN.get(result.status, result.status)
             if got is None:
                 if (learner, assignment) in failed:
-                    status = NOT_GRADED
+                    shown = NOT_GRADED
                 elif (course.root / "submitted" / learner / assignment).is_dir():
-                    status = WAITING
+                    shown = WAITING
                 else:
-                    status = MISSING
+                    shown = MISSING
             due = deadlines.due_for(assignment, learner, dues.get(assignment))
             submitted = stamps.get((learner, assignment))
-            late = submitted is not None and due is not None and submitted > due
+            late_by = (
+                submitted - due
+                if submitted is not None and due is not None and submitted > due
+                else None
+            )
             rows.append(
                 {
                     "learner": learner,
@@ -158,7 +162,7 @@ def cohort_data(
                     "assignment": assignment,
                     "module": module.title,
                     "level": level_of(assignment),
-                    "status": status,
+                    "status": shown,
                     "complete": result.complete,
                     "marks": result.mark_state,
                     "score": None if got is None else round(got.score, 4),
@@ -171,8 +175,8 @@ def cohort_data(
                     "submitted": submitted,
                     "due": due,
                     "extended": deadlines.extension(assignment, learner) is not None,
-                    "late": late,
-                    "late_by": (submitted - due) if late else None,
+                    "late": late_by is not None,
+                    "late_by": late_by,
                 }
             )
     status = pd.DataFrame(rows)
@@ -258,7 +262,7 @@ def _behind(status: pd.DataFrame, now: datetime) -> pd.DataFrame:
     be marked. Work awaiting a tutor is the tutor's to do, not the learner's: not listed."""
     columns = ["learner", "name", "email", "assignment", "reason"]
     rows = []
-    for row in status.itertuples():
+    for row in table_rows(status):
         reason = ""
         if row.status == MISSING:
             if row.due is None or pd.isna(row.due):

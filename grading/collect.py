@@ -236,10 +236,10 @@ def _stage_lms(
             f"{item.name} ({learner}) does not say which notebook it is ({', '.join(notebooks)});"
             f" kept at {path}."
         )
-    for learner, kept, dropped in staged.duplicates:
+    for learner, used, dropped in staged.duplicates:
         (path,) = keep_aside([dropped], aside / "duplicates", store)
         report.problems.append(
-            f"duplicate files for {learner}: used {kept.name} ({kept.modified:%Y-%m-%d %H:%M}), "
+            f"duplicate files for {learner}: used {used.name} ({used.modified:%Y-%m-%d %H:%M}), "
             f"the other is kept at {path}."
         )
 

@@ -25,6 +25,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from traitlets import Bool, Float, Integer, Unicode
+from traitlets.config import Configurable
+
 from qilab import levels
 from qilab.errors import QilabError
 
@@ -452,55 +455,44 @@ def _redact(url: str) -> str:
         return url.split("://", 1)[0] + "://…" if "@" in url else url
 
 
-def _qilab_grading_class() -> type:
-    from traitlets import Bool, Float, Integer, Unicode
-    from traitlets.config import Configurable
+class QilabGrading(Configurable):
+    """QI Lab's grading settings, read from the course's nbgrader_config.py."""
 
-    class QilabGrading(Configurable):
-        """QI Lab's grading settings, read from the course's nbgrader_config.py."""
-
-        workers = Integer(0, help="parallel autograde workers; 0 = one per CPU core").tag(
-            config=True
-        )
-        submission_timeout = Integer(
-            600, help="wall-clock seconds for one submission, all cells together"
-        ).tag(config=True)
-        memory_limit_mb = Integer(
-            2048, help="address-space cap of a learner's kernel, in MiB (0 = none)"
-        ).tag(config=True)
-        pass_mark = Float(
-            50.0, help="no longer used: pass marks live in curriculum/escalator.yaml"
-        ).tag(config=True)
-        sandbox = Bool(
-            True, help="run each learner's kernel in a bubblewrap sandbox (False: at your risk)"
-        ).tag(config=True)
-        max_processes = Integer(
-            256, help="processes and threads a learner's code may have at once (0 = no cap)"
-        ).tag(config=True)
-        cell_output_bytes = Integer(
-            4_000_000, help="output kept from one cell, in bytes (0 = no limit)"
-        ).tag(config=True)
-        notebook_output_bytes = Integer(
-            16_000_000, help="output kept from one notebook, in bytes (0 = no limit)"
-        ).tag(config=True)
-        retry_timeouts = Bool(
-            True,
-            help="run a submission that timed out again, alone, at the end of the run "
-            "(a time-out can be the machine's load, not the learner's code)",
-        ).tag(config=True)
-        backups = Integer(
-            5, help="gradebook backups kept (SQLite), one made before each autograde run"
-        ).tag(config=True)
-        scheduler = Unicode(
-            "",
-            help="address of an academy's Dask scheduler (tcp://host:8786) whose workers "
-            "execute submissions; empty: a LocalCluster on this computer",
-        ).tag(config=True)
-
-    return QilabGrading
-
-
-QilabGrading = _qilab_grading_class()
+    workers = Integer(0, help="parallel autograde workers; 0 = one per CPU core").tag(config=True)
+    submission_timeout = Integer(
+        600, help="wall-clock seconds for one submission, all cells together"
+    ).tag(config=True)
+    memory_limit_mb = Integer(
+        2048, help="address-space cap of a learner's kernel, in MiB (0 = none)"
+    ).tag(config=True)
+    pass_mark = Float(
+        50.0, help="no longer used: pass marks live in curriculum/escalator.yaml"
+    ).tag(config=True)
+    sandbox = Bool(
+        True, help="run each learner's kernel in a bubblewrap sandbox (False: at your risk)"
+    ).tag(config=True)
+    max_processes = Integer(
+        256, help="processes and threads a learner's code may have at once (0 = no cap)"
+    ).tag(config=True)
+    cell_output_bytes = Integer(
+        4_000_000, help="output kept from one cell, in bytes (0 = no limit)"
+    ).tag(config=True)
+    notebook_output_bytes = Integer(
+        16_000_000, help="output kept from one notebook, in bytes (0 = no limit)"
+    ).tag(config=True)
+    retry_timeouts = Bool(
+        True,
+        help="run a submission that timed out again, alone, at the end of the run "
+        "(a time-out can be the machine's load, not the learner's code)",
+    ).tag(config=True)
+    backups = Integer(
+        5, help="gradebook backups kept (SQLite), one made before each autograde run"
+    ).tag(config=True)
+    scheduler = Unicode(
+        "",
+        help="address of an academy's Dask scheduler (tcp://host:8786) whose workers "
+        "execute submissions; empty: a LocalCluster on this computer",
+    ).tag(config=True)
 
 
 @dataclass

@@ -86,6 +86,7 @@ class PerLearnerCollect(ExchangeCollect):
     """nbgrader's collect, also reading ``inbound/LEARNER/`` folders (the hub's layout)."""
 
     refused: list[str]
+    src_records: list[dict[str, Any]]  # nbgrader's, named for the type checker
 
     def init_src(self) -> None:
         super().init_src()  # the flat inbound/ of a single-machine course, if any
@@ -129,6 +130,8 @@ class PerLearnerCollect(ExchangeCollect):
 
 class PerLearnerReleaseFeedback(ExchangeReleaseFeedback):
     """nbgrader's release feedback, also into ``feedback/LEARNER/`` (the hub's layout)."""
+
+    dest_path: str  # nbgrader's, named for the type checker
 
     def copy_files(self) -> None:
         super().copy_files()  # feedback/ itself: a single-machine course's learners look there

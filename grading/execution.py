@@ -459,7 +459,9 @@ def _executor_class(
 ) -> type:
     """nbgrader's Execute, sandboxed, capped before the first cell, with output in bytes."""
 
-    class Tracked(base):  # type: ignore[misc, valid-type]
+    class Tracked(base):
+        kernel_name: str  # nbclient's traits, named for the type checker
+        iopub_timeout: int
         current = -1
         # The notebook is done with the kernel and its sandbox is removed next: a graceful
         # shutdown would only wait (about 0.6 s a notebook) for a kernel nobody needs.

@@ -277,7 +277,7 @@ def generate_feedback(
             if not learners:
                 return report
     api = course.api()
-    targets = learners or [None]
+    targets: list[str | None] = list(learners) if learners else [None]
     with quiet_nbgrader():
         for learner in targets:
             result = api.generate_feedback(assignment, learner, force=True)

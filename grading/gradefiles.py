@@ -39,6 +39,8 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from qilab.escalator.gradebook import table_rows
+
 from .course import CourseError
 
 if TYPE_CHECKING:
@@ -56,7 +58,7 @@ def final_marks(data: CohortData) -> pd.DataFrame:
     rows = data.status[(data.status["marks"] == "final") & data.status["percent"].notna()]
     table = rows[["learner", "name", "email", "assignment", "percent", "status"]].copy()
     table["feedback"] = [
-        feedback_comment(data, row.learner, row.assignment) for row in table.itertuples()
+        feedback_comment(data, row.learner, row.assignment) for row in table_rows(table)
     ]
     return table.reset_index(drop=True)
 
@@ -110,7 +112,7 @@ def canvas_gradebook(data: CohortData, path: Path) -> Path:
         out = csv.writer(handle)
         out.writerow([*CANVAS_IDENTITY, *data.assignments])
         out.writerow([POINTS_POSSIBLE, "", "", "", "", *["100.00"] * len(data.assignments)])
-        for person in people.itertuples():
+        for person in table_rows(people):
             mine = marks[marks["learner"] == person.learner].set_index("assignment")
             if mine.empty:
                 continue
@@ -165,7 +167,7 @@ def moodle_gradebook(data: CohortData, path: Path, key: str = "email") -> Path:
     with Path(path).open("w", newline="", encoding="utf-8") as handle:
         out = csv.writer(handle)
         out.writerow(header)
-        for person in people.itertuples():
+        for person in table_rows(people):
             mine = marks[marks["learner"] == person.learner].set_index("assignment")
             if mine.empty:
                 continue
@@ -267,10 +269,10 @@ def moodle_worksheet(
     marks = final_marks(data)
     marks = marks[marks["assignment"] == assignment]
     by_email = {
-        str(e).lower(): row for e, row in zip(marks["email"], marks.itertuples(), strict=True)
+        str(e).lower(): row for e, row in zip(marks["email"], table_rows(marks), strict=True)
     }
     status = data.status[data.status["assignment"] == assignment]
-    state = {str(e).lower(): r for e, r in zip(status["email"], status.itertuples(), strict=True)}
+    state = {str(e).lower(): r for e, r in zip(status["email"], table_rows(status), strict=True)}
     seen = set()
     for row in rows:
         email = str(row.get("Email address", "")).strip().lower()

@@ -216,7 +216,7 @@ def keep_unmatched(
     return kept
 
 
-class RosterCollector(FileNameCollectorPlugin):  # type: ignore[misc]
+class RosterCollector(FileNameCollectorPlugin):
     """``nbgrader zip_collect`` matching files to learners as ``qilab course collect`` does.
 
     No regular expression to write: a file belongs to a learner when exactly one roster

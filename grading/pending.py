@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from qilab.escalator.gradebook import table_rows
+
 from .course import Course, CourseError, assignment_sort_key
 from .results import Gradebook, load_gradebook
 
@@ -28,7 +30,7 @@ def pending_rows(book: Gradebook, assignment: str | None = None) -> pd.DataFrame
     """:func:`pending_table` from gradebook tables already loaded."""
     names = {
         row.learner: " ".join(p for p in (row.first_name, row.last_name) if p) or row.learner
-        for row in book.learners.itertuples()
+        for row in table_rows(book.learners)
     }
     grades = book.grades
     waiting = grades[grades["needs_manual_grade"]].copy() if not grades.empty else grades
@@ -59,7 +61,7 @@ def pending_text(course: Course, assignment: str | None = None) -> str:
                 f"{row.cell} ({row.max_score:g} marks)"
                 if row.max_score == row.max_score
                 else row.cell
-                for row in mine.itertuples()
+                for row in table_rows(mine)
             )
             lines.append(f"  {learner:<16} {mine['name'].iloc[0]:<28} {cells}")
     return "\n".join(lines)

@@ -12,10 +12,12 @@ nbgrader's feedback shows a written answer nobody has marked yet as "Written res
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 from dataclasses import dataclass
 
+from qilab.escalator.gradebook import table_rows
 from qilab.theme import COLOURS
 
 from .course import Course
@@ -37,10 +39,15 @@ def pending_cells(course: Course, assignment: str) -> dict[str, list[PendingCell
     grades = load_gradebook(course).grades
     waiting = grades[(grades["assignment"] == assignment) & grades["needs_manual_grade"]]
     found: dict[str, list[PendingCell]] = {}
-    for row in waiting.itertuples():
+    for row in table_rows(waiting):
         points = float(row.max_score) if row.max_score == row.max_score else 0.0
         found.setdefault(str(row.learner), []).append(PendingCell(row.notebook, row.cell, points))
     return found
+
+
+def _after_first_group(match: re.Match[str], text: str) -> str:
+    """``re.sub``'s replacement: the match's first group, then *text* (taken literally)."""
+    return match.group(1) + text
 
 
 def label_page(page: str, cells: list[PendingCell]) -> str:
@@ -65,14 +72,12 @@ def label_page(page: str, cells: list[PendingCell]) -> str:
     for cell in cells:
         gid = re.escape(html.escape(cell.cell, quote=True))
         waiting = f"awaiting tutor marking, {cell.max_score:g} marks"
-        page = re.sub(
-            rf'(<a href="#{gid}">[^<]*</a>\s*)\(Score: [^)<]*\)',
-            lambda m, w=waiting: f"{m.group(1)}({w})",
-            page,
-        )
+        in_contents = functools.partial(_after_first_group, text=f"({waiting})")
+        page = re.sub(rf'(<a href="#{gid}">[^<]*</a>\s*)\(Score: [^)<]*\)', in_contents, page)
+        in_cell = functools.partial(_after_first_group, text=waiting[0].upper() + waiting[1:])
         page = re.sub(
             rf'(<a name="{gid}"></a>.*?)Score: [0-9.]+ / [0-9.]+',
-            lambda m, w=waiting: f"{m.group(1)}{w[0].upper()}{w[1:]}",
+            in_cell,
             page,
             count=1,
             flags=re.S,

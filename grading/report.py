@@ -35,6 +35,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from markupsafe import Markup
 
 from qilab import theme
+from qilab.escalator.gradebook import table_rows
 from qilab.measure import qic
 from qilab.offline import inline_script, vega_bundle
 
@@ -275,7 +276,7 @@ def progression_table(data: CohortData) -> pd.DataFrame:
             f"✔ completed ({row.modules_done}/{row.modules})"
             if row.completed
             else f"{row.modules_done}/{row.modules} modules"
-            for row in data.levels.itertuples()
+            for row in table_rows(data.levels)
         ]
     ).pivot(index=["learner", "name"], columns="level", values="shown")
     order = [level.id for level in data.manifest.levels if level.id in table.columns]
@@ -293,7 +294,7 @@ def marks_table(data: CohortData) -> pd.DataFrame:
         late_text(row.late_by) + (" (extension)" if row.extended else "")
         if row.late
         else ("extension" if row.extended else "")
-        for row in table.itertuples()
+        for row in table_rows(table)
     ]
     table["penalty (marks)"] = table["late_penalty"].where(table["late_penalty"] > 0)
     table["note"] = table["detail"].fillna("")

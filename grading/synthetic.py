@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import csv
 import itertools
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -57,7 +58,7 @@ REFLECTION = (
 HIDDEN_MARKER = "run_median([10, 40, 20, 30])"
 
 
-def _median(values: list[float]) -> float:
+def _median(values: Sequence[float]) -> float:
     ordered = sorted(values)
     middle = len(ordered) // 2
     if len(ordered) % 2:
@@ -65,7 +66,7 @@ def _median(values: list[float]) -> float:
     return (ordered[middle - 1] + ordered[middle]) / 2
 
 
-def _crossings(values: list[float], centre: float) -> int:
+def _crossings(values: Sequence[float], centre: float) -> int:
     sides = [value > centre for value in values if value != centre]
     return sum(a != b for a, b in itertools.pairwise(sides))
 

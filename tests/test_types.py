@@ -35,6 +35,8 @@ PACKAGES: list[str] = [
     "qilab.offline",
     "qilab.curriculum",
     "qilab.cases",
+    "qilab.grading",
+    "qilab.hub",
 ]
 
 

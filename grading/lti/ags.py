@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from qilab.escalator.gradebook import table_rows
+
 from ..cohort import FINAL, PROVISIONAL, cohort_data
 from ..course import Course
 from ..gradefiles import feedback_comment
@@ -151,7 +153,7 @@ def post_grades(
         item, result.created = find_or_create_lineitem(config, client, assignment, maximum)
         result.lineitem = str(item["id"])
         sent = ledger.setdefault(assignment, {})
-        for row in final.itertuples():
+        for row in table_rows(final):
             learner = str(row.learner)
             user = lms_user.get(learner)
             if user is None:

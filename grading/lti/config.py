@@ -121,9 +121,13 @@ def load_config(course_root: str | Path) -> LtiConfig:
         )
     key = raw.get("tool_private_key")
     key_path = None if not key else (root / str(key)).resolve()
-    values = {k: v for k, v in raw.items() if k not in ("deployment_ids", "tool_private_key")}
+    values: dict[str, Any] = {
+        k: (float(v) if k == "timeout" else str(v))
+        for k, v in raw.items()
+        if k not in ("deployment_ids", "tool_private_key")
+    }
     return LtiConfig(
-        **{k: (float(v) if k == "timeout" else str(v)) for k, v in values.items()},
+        **values,
         deployment_ids=tuple(str(d) for d in deployments),
         tool_private_key=key_path,
         source=path,

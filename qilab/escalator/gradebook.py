@@ -10,7 +10,7 @@ a second, from SQLite or PostgreSQL alike.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -48,6 +48,18 @@ class GradebookTables:
     grades: pd.DataFrame  # GRADE_COLUMNS
     cells: pd.DataFrame  # assignment, notebook, cell, kind, max_score
     submitted: pd.DataFrame  # SUBMISSION_COLUMNS (timestamp and extension as nbgrader keeps them)
+
+
+def table_rows(table: pd.DataFrame) -> Iterator[Any]:
+    """The rows of a gradebook table as named tuples: ``row.learner``, ``row.score``.
+
+    Typed ``Any`` on purpose: a row's fields hold different types (text, numbers, times, NaT),
+    which pandas' type stubs can only give as one wide union for every field.
+
+    >>> [row.learner for row in table_rows(pd.DataFrame({"learner": ["ada", "bo"]}))]
+    ['ada', 'bo']
+    """
+    return table.itertuples()
 
 
 def read_tables(gb: Any, learner: str | None = None, every_course: bool = False) -> GradebookTables:

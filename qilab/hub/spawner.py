@@ -99,9 +99,9 @@ def learner_sandbox(
     read_only = sandbox.python_paths()
     for path in read_only:
         cmd += ["--ro-bind", path, path]
-    for path in hidden:  # never visible, even if a read-only path above contains it
-        if any(sandbox._inside(str(path), ro) for ro in read_only):
-            cmd += ["--tmpfs", str(path)]
+    for secret in hidden:  # never visible, even if a read-only path above contains it
+        if any(sandbox._inside(str(secret), ro) for ro in read_only):
+            cmd += ["--tmpfs", str(secret)]
     # The lessons and the marker of a QI Lab course folder (qilab.paths finds the course by it).
     for name in ("curriculum", "pyproject.toml"):
         cmd += ["--ro-bind", str(root / name), str(root / name)]
@@ -162,6 +162,9 @@ class QilabSpawner(LocalProcessSpawner):
     max_processes = Integer(
         0, config=True, help="Most processes and threads a learner's server may run (0: no cap)."
     )
+    #: The running server's control groups and the task watching them (set in start()).
+    _caps: tuple[sandbox.MemoryCap | sandbox.ProcessCap | sandbox.CpuCap, ...] = ()
+    _watch: asyncio.Task[None] | None = None
     limits_check_interval = Float(
         5.0, config=True, help="Seconds between looks at whether a learner's caps stopped code."
     )
@@ -348,12 +351,12 @@ class QilabSpawner(LocalProcessSpawner):
 
     async def stop(self, now: bool = False) -> None:
         await super().stop(now=now)
-        watch = getattr(self, "_watch", None)
+        watch = self._watch
         if watch is not None:
             watch.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watch
-        for cap in getattr(self, "_caps", ()):  # frees the control groups once all have exited
+        for cap in self._caps:  # frees the control groups once all have exited
             group = cap.group
             await asyncio.to_thread(cap.release)
             if group is not None and group.exists():
