@@ -615,7 +615,7 @@ def _flag(course: Course, assignment: str, learner: str, notebooks: list[str]) -
         for name in notebooks:
             try:
                 gb.find_submission_notebook(name, assignment, learner).flagged = True
-            except Exception:
+            except MissingEntry:  # a notebook nbgrader did not record: nothing to flag
                 continue
         gb.db.commit()
 
