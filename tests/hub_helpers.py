@@ -214,6 +214,12 @@ RUN_JS = """async ([user, kernelId, code]) => {
 }"""
 
 
+def course_action(hub: Hub, *words: str) -> subprocess.CompletedProcess[str]:
+    """The tutor's ``qilab course`` command, on the course the hub serves."""
+    argv = [str(BIN / "qilab"), "course", *words, "-C", str(hub.course.root)]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=600)
+
+
 def run_in_kernel(page: Any, user: str, code: str) -> str:
     """Start a kernel in ``user``'s server and run ``code`` there; its printed output."""
     status, kernel = api(page, user, "POST", "api/kernels", {"name": "python3"})

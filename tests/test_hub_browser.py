@@ -16,7 +16,6 @@ import contextlib
 import json
 import re
 import sqlite3
-import subprocess
 import time
 from pathlib import Path
 
@@ -24,12 +23,12 @@ import nbformat
 import pytest
 from hub_helpers import (
     ASSIGNMENT,
-    BIN,
     LEARNERS,
     MINUTE,
     TUTOR,
     Hub,
     api,
+    course_action,
     make_course,
     outside_requests,
     run_in_kernel,
@@ -146,12 +145,6 @@ def list_rows(panel, name: str, count: int):
         )
         time.sleep(0.25)
     return rows
-
-
-def course_action(hub: Hub, *words: str) -> subprocess.CompletedProcess[str]:
-    """The tutor's ``qilab course`` command, on the course the hub serves."""
-    argv = [str(BIN / "qilab"), "course", *words, "-C", str(hub.course.root)]
-    return subprocess.run(argv, capture_output=True, text=True, timeout=600)
 
 
 @pytest.fixture(scope="module")
