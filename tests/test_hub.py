@@ -86,6 +86,17 @@ def test_the_courses_lti_yaml_switches_the_log_in_to_the_lms(tmp_path, course):
     assert authenticator.manage_groups and "load_groups" not in config.JupyterHub
     handlers = dict(authenticator.get_handlers(None))
     assert {"lti13/oauth_login", "lti13/oauth_callback", "lti13/jwks"} <= set(handlers)
+    # Learners named by their SIS id (learner_id: sourcedid) come from the roster as ever; a
+    # tutor, not on the roster, is named by their LMS user id (the launch's "sub").
+    sis = (course / "lti.yaml").read_text().replace("learner_id: email", "learner_id: sourcedid")
+    (course / "lti.yaml").write_text(sis)
+    text = hubconfig.config_text(hubconfig.describe(state, course, tutors=["t"]))
+    namespace = {"get_config": Config}
+    exec(compile(text, "jupyterhub_config.py", "exec"), namespace)
+    assert QilabLTI13Authenticator(config=namespace["c"]).username_key == "sub"
+    (course / "lti.yaml").write_text(sis.replace("sourcedid", "student_number"))
+    with pytest.raises(hubconfig.HubConfigError, match="'student_number' is not one QI Lab knows"):
+        hubconfig.describe(state, course, tutors=["t"])
     (course / "lti.yaml").write_text("issuer: https://lms.example\n")
     with pytest.raises(hubconfig.HubConfigError, match="lacks client_id, auth_login_url"):
         hubconfig.describe(state, course, tutors=["t"])

@@ -31,8 +31,10 @@ COOKIE_SECRET_NAME = "jupyterhub_cookie_secret"
 #: The course's LTI 1.3 settings (`qilab course lms`): with them, the hub's log-in is the LMS's.
 LTI_NAME = "lti.yaml"
 #: The launch claim that names an LMS instructor (a tutor) on the hub, by the course's
-#: ``learner_id`` setting; learners are named by the course's roster (qilab/hub/lti.py).
-LTI_USERNAME_KEYS = {"user_id": "sub", "email": "email"}
+#: ``learner_id`` setting. Learners are named by the course's roster whatever the setting
+#: (qilab/hub/lti.py); a tutor is not on it, so is named by their email where learners are,
+#: else by their LMS user id (a launch need not carry the SIS ``sourcedid``, and it can change).
+LTI_USERNAME_KEYS = {"user_id": "sub", "email": "email", "sourcedid": "sub"}
 #: What the academy's IT team enters in the LMS for the QI Lab tool: the hub's public address
 #: followed by these paths (qilab/hub/lti.py serves them).
 LTI_TOOL_PATHS = {
@@ -167,8 +169,8 @@ def read_lti(path: Path) -> dict[str, str]:
     learner_id = str(data.get("learner_id") or "user_id")
     if learner_id not in LTI_USERNAME_KEYS:
         raise HubConfigError(
-            f"{path}: learner_id {learner_id!r} cannot name hub users (the LMS's launch does "
-            f"not carry it): use {' or '.join(LTI_USERNAME_KEYS)} for a cohort on the hub."
+            f"{path}: learner_id {learner_id!r} is not one QI Lab knows: use "
+            f"{', '.join(LTI_USERNAME_KEYS)}."
         )
     return {
         "issuer": str(data["issuer"]),
