@@ -14,7 +14,9 @@ pod. From that configuration:
   on the roster are refused;
 - the real KubeSpawner (the version of the chart's hub image) builds the pod of a learner whose
   id has a dot, an underscore, a hyphen and an ``@``, and of a tutor; their volume mounts are
-  read from the pod manifest. No pod is made: nothing talks to a Kubernetes API.
+  read from the pod manifest. No pod is made: nothing talks to a Kubernetes API;
+- nbgrader's own submit through the learner pod's mounts, then the tutor's ``qilab course
+  collect``: her submission is collected for her.
 """
 
 from __future__ import annotations
@@ -30,10 +32,12 @@ import pytest
 import yaml
 from lti_platform import INSTRUCTOR, LTI, Platform, link_course, member
 from qilab.grading import synthetic
+from qilab.grading.collect import collect
 from qilab.grading.course import Course, init_course
 from qilab.grading.exchange import learner_folders
 from qilab.grading.lti.launch import LaunchRefused
 from qilab.grading.lti.nrps import read_users, sync_roster
+from qilab.grading.release import release
 from tornado.web import HTTPError
 from traitlets.config import Config
 from traitlets.utils.importstring import import_item
@@ -100,6 +104,7 @@ def lms_course(tmp_path_factory: pytest.TempPathFactory) -> Any:
         tmp / "course", roster, source=tmp / "sources" / "source", exchange=tmp / "exchange"
     )
     course = Course.open(tmp / "course")
+    assert not release(course).errors
     platform = Platform(
         members=[
             member("101", "Dr Alice Example", "alice@nhs.example"),
@@ -213,13 +218,18 @@ def mounts_of(manifest: Any) -> dict[str, tuple[str, str | None, bool]]:
     }
 
 
+@pytest.fixture
+def kubeconfig(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """KubeSpawner loads a cluster's address when made: one nothing ever connects to."""
+    path = tmp_path / "kubeconfig"
+    path.write_text(KUBECONFIG)
+    monkeypatch.setenv("KUBECONFIG", str(path))
+
+
 def test_each_pod_mounts_the_exchange_where_the_tutors_commands_look(
-    lms_course, tmp_path, monkeypatch
+    lms_course, kubeconfig
 ) -> None:
     course, _ = lms_course
-    kubeconfig = tmp_path / "kubeconfig"  # a cluster address nothing ever connects to
-    kubeconfig.write_text(KUBECONFIG)
-    monkeypatch.setenv("KUBECONFIG", str(kubeconfig))
     c = hub_config(values(), course.root)
     exchange, course_id = course.exchange_root(), course.course_id
     learner_view = exchange / course_id  # the folder nbgrader's learner side uses in the pod
@@ -257,3 +267,73 @@ def test_each_pod_mounts_the_exchange_where_the_tutors_commands_look(
     }
     assert {"qilab-course", "qilab-exchange"} <= {v.name for v in manifest.spec.volumes}
     assert spawner.environment["JUPYTER_CONFIG_PATH"].endswith(f":{course.root}")
+
+
+def pod_exchange(manifest: Any, exchange: Path, view: Path) -> Path:
+    """What the pod sees of the exchange volume, laid out under ``view``: each of its
+    mounts a link to the volume's ``subPath`` (the volume's root is ``exchange``, where the hub
+    and the tutors mount it). Returns the pod's exchange root (its c.Exchange.root)."""
+    (container,) = manifest.spec.containers
+    for mount in container.volume_mounts:
+        if mount.name == "qilab-exchange":
+            seen = view / Path(mount.mount_path).relative_to(exchange)
+            seen.parent.mkdir(parents=True, exist_ok=True)
+            seen.symlink_to(exchange / (mount.sub_path or ""), target_is_directory=True)
+    return view
+
+
+def submit_from_pod(course: Course, exchange_view: Path, home: Path, learner: str) -> None:
+    """nbgrader's own `submit` in the learner's pod: the OS user is jovyan there, so nbgrader
+    names the submission by JUPYTERHUB_USER, the hub user name."""
+    from nbgrader.auth import Authenticator
+    from nbgrader.coursedir import CourseDirectory
+    from nbgrader.exchange.default.submit import ExchangeSubmit
+
+    assignment = synthetic.ASSIGNMENT
+    released = exchange_view / course.course_id / "outbound" / assignment
+    work = home / assignment
+    work.mkdir(parents=True)
+    for notebook in released.glob("*.ipynb"):
+        (work / notebook.name).write_bytes(notebook.read_bytes())
+    config = Config()
+    config.CourseDirectory.course_id = course.course_id
+    config.CourseDirectory.assignment_id = assignment
+    config.CourseDirectory.student_id = learner
+    config.Exchange.root = str(exchange_view)
+    config.Exchange.cache = str(home / ".nbgrader-cache")
+    config.Exchange.assignment_dir = str(home)
+    ExchangeSubmit(
+        coursedir=CourseDirectory(config=config),
+        authenticator=Authenticator(config=config),
+        config=config,
+    ).start()
+
+
+def test_a_learner_submits_from_her_pod_and_the_tutor_collects_it(
+    lms_course, kubeconfig, tmp_path
+) -> None:
+    """The whole way: nbgrader submits in the learner's pod through its mounts; the tutor's
+    `qilab course collect` (its own code) finds it, for her. With KubeSpawner's `{username}` in
+    the subPath (what values.yaml had), the same submission is not collected for her."""
+    course, _ = lms_course
+    c = hub_config(values(), course.root)
+    exchange = course.exchange_root()
+    spawner, manifest = pod(c, ODD, [])
+    view = pod_exchange(manifest, exchange, tmp_path / "pod" / "exchange")
+    submit_from_pod(course, view, tmp_path / "pod" / "home", ODD)
+    report = collect(course, synthetic.ASSIGNMENT)
+    assert report.collected == [ODD] and not report.problems, str(report)
+    assert (course.root / "submitted" / ODD / synthetic.ASSIGNMENT).is_dir()
+
+    # The old mounts: the chart fills {username} in with a slug of her name.
+    slug = spawner._expand_user_properties("{username}")
+    (container,) = manifest.spec.containers
+    for mount in container.volume_mounts:
+        if mount.name == "qilab-exchange" and mount.sub_path.endswith(f"/{ODD}"):
+            mount.sub_path = mount.sub_path[: -len(ODD)] + slug
+    (exchange / course.course_id / "inbound" / slug).mkdir()
+    view = pod_exchange(manifest, exchange, tmp_path / "old-pod" / "exchange")
+    submit_from_pod(course, view, tmp_path / "old-pod" / "home", ODD)
+    report = collect(course, synthetic.ASSIGNMENT)
+    assert ODD not in report.collected + [who for who, _ in report.replaced], str(report)
+    assert any(f"in {slug}'s own exchange folder but names {ODD}" in p for p in report.problems)

@@ -3,11 +3,13 @@
 ``deploy/z2jh/values.yaml`` runs the same log-in as ``qilab hub``
 (:class:`qilab.hub.lti.QilabLTI13Authenticator`, in the hub image of ``deploy/z2jh/hub.Dockerfile``)
 over the course volume mounted into the hub pod, and calls :func:`configure` from its
-``hub.extraConfig``. That does two things ``qilab hub`` does in its own config and spawner:
+``hub.extraConfig``. That does what ``qilab hub`` does in its own config and spawner:
 
 - the library's LTI 1.3 settings (issuer, client id, the LMS's addresses, the claim naming
   instructors) are read from the course's ``lti.yaml``, the file QI Lab's own launch checks read,
   so the two can never disagree (a hub whose settings differ refuses every launch);
+- the course's ``nbgrader_config.py`` gets the two lines (once) that make the tutor's
+  ``qilab course collect`` and ``qilab course feedback`` use the per-learner folders;
 - a ``pre_spawn_hook`` mounts the nbgrader exchange per person. A learner's pod gets the
   released assignments read-only and their *own* ``inbound/LEARNER`` and ``feedback/LEARNER``
   folders, named exactly as :mod:`qilab.grading.exchange` names them (the hub user name,
@@ -59,6 +61,11 @@ def configure(c: Any) -> None:
     c.LTI13Authenticator.authorize_url = lti["authorize_url"]
     c.LTI13Authenticator.jwks_endpoint = lti["jwks_url"]
     c.LTI13Authenticator.username_key = lti["username_key"]
+    # The tutor's `qilab course collect`/`feedback` read and write the per-learner folders
+    # (the two lines `qilab hub` adds to the course's nbgrader_config.py, once).
+    from qilab.grading.exchange import ensure_course_settings
+
+    ensure_course_settings(Path(course))
     tutors = str(c.QilabLTI13Authenticator.get("tutors_group") or TUTORS_GROUP)
     c.KubeSpawner.pre_spawn_hook = exchange_mounts(course, tutors)
 
