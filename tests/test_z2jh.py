@@ -47,6 +47,8 @@ VALUES = REPO / "deploy" / "z2jh" / "values.yaml"
 #: A learner id as an academy's roster may have it: its email address.
 ODD = "d.o_brien-2@nhs.example"
 LEARNERS = {"101": "alice", "102": ODD}
+#: A roster id a hub user name cannot be (JupyterHub lower-cases names; folders would differ).
+CAPITALS = "B.Jones"
 TEACHER = "901"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 
@@ -100,6 +102,7 @@ def lms_course(tmp_path_factory: pytest.TempPathFactory) -> Any:
         writer.writerow(["id", "name", "email"])
         writer.writerow(["alice", "Dr Alice Example", "alice@nhs.example"])
         writer.writerow([ODD, "Dr Dee O'Brien", ODD])
+        writer.writerow([CAPITALS, "Dr Bea Jones", "b.jones@nhs.example"])
     init_course(
         tmp / "course", roster, source=tmp / "sources" / "source", exchange=tmp / "exchange"
     )
@@ -109,12 +112,13 @@ def lms_course(tmp_path_factory: pytest.TempPathFactory) -> Any:
         members=[
             member("101", "Dr Alice Example", "alice@nhs.example"),
             member("102", "Dr Dee O'Brien", ODD),
+            member("104", "Dr Bea Jones", "b.jones@nhs.example"),
             member(TEACHER, "Dr Tess Jones", "t.jones@nhs.example", role=INSTRUCTOR),
         ]
     ).start()
     try:
         sync_roster(course, link_course(course.root, platform))
-        assert read_users(course.root) == LEARNERS
+        assert read_users(course.root) == {**LEARNERS, "104": CAPITALS}
         yield course, platform
     finally:
         platform.stop()
@@ -178,6 +182,14 @@ def test_the_hub_logs_people_in_as_qilab_hub_does(lms_course) -> None:
     with pytest.raises(HTTPError) as error:
         log_in(authenticator, platform.launch_token("103"))
     assert error.value.status_code == 403 and error.value.reason == "Not on the roster yet"
+    # A roster id with capitals: refused with one page saying what the tutor changes, rather
+    # than a hub user whose folders differ from the gradebook's id.
+    with pytest.raises(HTTPError) as error:
+        log_in(authenticator, platform.launch_token("104"))
+    assert error.value.status_code == 403
+    assert "learner ids must be lower-case letters, digits and . _ - @" in (
+        error.value.jupyterhub_message  # type: ignore[attr-defined]
+    )
 
 
 KUBECONFIG = """\
