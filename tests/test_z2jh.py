@@ -349,3 +349,17 @@ def test_a_learner_submits_from_her_pod_and_the_tutor_collects_it(
     report = collect(course, synthetic.ASSIGNMENT)
     assert ODD not in report.collected + [who for who, _ in report.replaced], str(report)
     assert any(f"in {slug}'s own exchange folder but names {ODD}" in p for p in report.problems)
+
+
+def test_a_course_not_yet_linked_to_the_lms_stops_the_hub_with_one_clear_message(
+    tmp_path,
+) -> None:
+    from qilab.hub.config import HubConfigError
+
+    (tmp_path / "course").mkdir()
+    with pytest.raises(HubConfigError) as error:
+        hub_config(values(), tmp_path / "course")
+    assert str(error.value) == (
+        f"{tmp_path / 'course' / 'lti.yaml'} does not exist: link the course to the LMS first "
+        "(`qilab course lms`, grading/README.md §9) on the course volume, then restart the hub."
+    )

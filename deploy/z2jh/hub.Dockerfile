@@ -15,4 +15,4 @@ COPY . /tmp/qilab
 RUN pip install --no-cache-dir -c /tmp/qilab/constraints.txt \
         "/tmp/qilab[lti,postgres]" "jupyterhub-kubespawner==7.0.0" \
  && rm -rf /tmp/qilab
-USER ${NB_USER}
+USER jovyan

@@ -25,7 +25,8 @@ RUN test -n "${COURSE_ID}" || { echo "give --build-arg COURSE_ID=<the course id>
  && printf 'c = get_config()  # noqa: F821\nc.CourseDirectory.course_id = "%s"\nc.Exchange.root = "/srv/nbgrader/exchange"\n' \
         "${COURSE_ID}" > /opt/qilab/learner-config/nbgrader_config.py \
  && ln -s "$(python -c 'import qilab.paths as p; print(p.JUPYTER_DATA_DIR)')" /opt/qilab/jupyter-data \
- && rm -rf /tmp/qilab
+ && rm -rf /tmp/qilab \
+ && fix-permissions "${CONDA_DIR}"  # docker-stacks: the conda environment stays the user's
 ENV QILAB_ROOT=/opt/qilab/course \
     JUPYTER_PATH=/opt/qilab/jupyter-data \
     PYTHONSTARTUP=/opt/qilab/jupyter-config/kernel_startup.py

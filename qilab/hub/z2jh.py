@@ -27,7 +27,8 @@ write into.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -77,17 +78,28 @@ def _by_name(items: Any) -> dict[str, dict[str, Any]]:
     return {f"{n}-{item.get('name')}": item for n, item in enumerate(items or [])}
 
 
-def exchange_mounts(course: str, tutors_group: str = TUTORS_GROUP) -> Callable[[Any], None]:
+def exchange_mounts(
+    course: str, tutors_group: str = TUTORS_GROUP
+) -> Callable[[Any], Awaitable[None]]:
     """The pre-spawn hook: a person's exchange (and, for a tutor, course) mounts."""
 
-    def hook(spawner: Any) -> None:
+    def course_layout(learner: str | None) -> tuple[Path, Path, str, dict[str, Path]]:
+        """The course folder, its exchange root and id, and a learner's own folders (made
+        now, as the hub's uid 1000): files on a network volume, so off the hub's event loop."""
         from qilab.grading.course import Course
         from qilab.grading.exchange import learner_folders
 
         opened = Course.open(course)
         course_id, exchange = opened.course_id, opened.exchange_root()
+        folders = learner_folders(exchange, course_id, learner) if learner else {}
+        return opened.root, exchange, course_id, folders
+
+    async def hook(spawner: Any) -> None:
         name = spawner.user.name
         tutor = any(group.name == tutors_group for group in spawner.user.groups)
+        root, exchange, course_id, folders = await asyncio.to_thread(
+            course_layout, None if tutor else name
+        )
         volumes = _by_name(spawner.volumes)
         mounts = {  # the hook alone decides what of the exchange and course a pod sees
             key: mount
@@ -96,17 +108,16 @@ def exchange_mounts(course: str, tutors_group: str = TUTORS_GROUP) -> Callable[[
         }
         if tutor:
             mounts["qilab-exchange"] = {"name": EXCHANGE_VOLUME, "mountPath": str(exchange)}
-            mounts["qilab-course"] = {"name": COURSE_VOLUME, "mountPath": str(opened.root)}
+            mounts["qilab-course"] = {"name": COURSE_VOLUME, "mountPath": str(root)}
             spawner.environment = {
                 **spawner.environment,
                 # every nbgrader tool, with the course's nbgrader_config.py
-                "JUPYTER_CONFIG_PATH": f"{TUTOR_CONFIG_PATH}:{opened.root}",
+                "JUPYTER_CONFIG_PATH": f"{TUTOR_CONFIG_PATH}:{root}",
             }
-            spawner.notebook_dir = str(opened.root)
+            spawner.notebook_dir = str(root)
             spawner.default_url = "/lab"
         else:
             volumes.pop(COURSE_VOLUME, None)  # not even declared in a learner's pod
-            folders = learner_folders(exchange, course_id, name)  # made here, as uid 1000
             for role, folder in folders.items():
                 mounts[f"qilab-{role}"] = {
                     "name": EXCHANGE_VOLUME,
