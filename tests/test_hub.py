@@ -194,23 +194,6 @@ def test_the_installed_proxy_is_the_pinned_version():
     assert done.stdout.strip() == pinned["configurable-http-proxy"]
 
 
-def test_the_kubernetes_values_give_each_learner_only_their_own_exchange_folders(repo):
-    """z2jh's learner mounts follow the per-learner layout the tutor's commands read."""
-    import yaml
-
-    values = yaml.safe_load((repo / "deploy" / "z2jh" / "values.yaml").read_text())
-    mounts = {
-        m["subPath"].split("/", 1)[1]: m
-        for m in values["singleuser"]["storage"]["extraVolumeMounts"]
-    }
-    assert set(mounts) == {"outbound", "inbound/{username}", "feedback/{username}"}
-    assert mounts["outbound"]["readOnly"] and mounts["feedback/{username}"]["readOnly"]
-    assert not mounts["inbound/{username}"].get("readOnly")
-    assert all(m["mountPath"].endswith("/" + key.split("/")[0]) for key, m in mounts.items())
-    assert values["cull"]["enabled"] is True
-    assert values["hub"]["config"]["JupyterHub"]["authenticator_class"].startswith("ltiauth")
-
-
 def test_the_config_caps_each_learner_and_culls_idle_servers(tmp_path, course, monkeypatch):
     """mem_limit and the process cap reach the spawner; the culler runs with a narrow role."""
     from traitlets.config import Config
