@@ -12,6 +12,7 @@ import hashlib
 import os
 from pathlib import Path
 
+import openpyxl  # reads learners' .xlsx exports: a dependency of qilab, so never skipped
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -20,8 +21,6 @@ from qilab.datasets import ReadError
 
 from qilab import datasets
 from qilab.errors import QilabError
-
-openpyxl = pytest.importorskip("openpyxl", reason="openpyxl reads learners' .xlsx exports")
 
 
 def _state(folder: Path) -> dict[str, tuple[str, int, int]]:

@@ -54,7 +54,7 @@ MDC_CHARTS: tuple[str, ...] = rulesets.RULE_SETS[rulesets.MDC].charts or tuple(C
 
 @functools.cache
 def available_methods() -> tuple[str, ...]:
-    """The rule sets :func:`qic` offers in this installation (MDC may arrive later)."""
+    """The rule sets :func:`qic` accepts here, found by asking it (the explorer offers these)."""
     probe = np.array([5.0, 6, 5, 7, 6, 5, 6, 7, 5, 6, 5, 7, 6, 5])
     found = []
     for method in METHOD_NAMES:
