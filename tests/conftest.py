@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from postgres_server import new_database, throwaway_server
 from servers import Server, qilab_lab
 
 REPO = Path(__file__).resolve().parent.parent
@@ -115,6 +116,19 @@ HEAVY_FIXTURES = {
     "postgres_url": "slow",
     "graded_course": "slow",
 }
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str]:
+    """A throw-away PostgreSQL cluster on a free localhost port; yields its base URL."""
+    with throwaway_server() as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(postgres_server: str) -> str:
+    """A fresh, empty database on the throw-away server."""
+    return new_database(postgres_server)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

@@ -71,12 +71,13 @@ class Hub:
         return LOGS / self.log.name
 
 
-def make_course(tmp: Path) -> Course:
-    """A released synthetic course whose exchange is private to the hub."""
+def make_course(tmp: Path, db_url: str | None = None) -> Course:
+    """A released synthetic course whose exchange is private to the hub (its gradebook SQLite
+    in the course folder, or the PostgreSQL database ``db_url``)."""
     synthetic.write_source(tmp / "sources")
     roster = synthetic.write_roster(tmp / "roster.csv", LEARNERS)
     source = tmp / "sources" / "source"
-    init_course(tmp / "course", roster, source=source, exchange=tmp / "exchange")
+    init_course(tmp / "course", roster, db_url=db_url, source=source, exchange=tmp / "exchange")
     course = Course.open(tmp / "course")
     result = release(course)
     assert not result.errors, result

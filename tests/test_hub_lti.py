@@ -36,6 +36,7 @@ from hub_helpers import (
     wait_for_lab,
 )
 from lti_platform import INSTRUCTOR, LTI, Platform, link_course, member, new_key
+from postgres_server import new_database
 from qilab.grading.course import Course
 from qilab.grading.lti import load_config
 from qilab.grading.lti.keys import make_tool_key
@@ -58,10 +59,17 @@ NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
 
 
 @pytest.fixture(scope="module")
-def lms_hub(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Hub, Platform]]:
-    """The LMS, the course linked to it with its roster pulled over NRPS, and the hub."""
+def lms_hub(
+    tmp_path_factory: pytest.TempPathFactory, postgres_server: str
+) -> Iterator[tuple[Hub, Platform]]:
+    """The LMS, the course linked to it with its roster pulled over NRPS, and the hub.
+
+    The course's gradebook is PostgreSQL, as an academy's is (tests/test_hub_browser.py runs
+    the hub on the small cohort's SQLite): the hub reads the roster from it at each launch, the
+    tutor's commands and Formgrader mark into it, and the marks go back to the LMS from it."""
     tmp = tmp_path_factory.mktemp("hub-lti")
-    course = make_course(tmp)  # roster alice, bob (from a CSV, as a cohort often starts)
+    # roster alice, bob (from a CSV, as a cohort often starts)
+    course = make_course(tmp, db_url=new_database(postgres_server))
     platform = Platform(
         members=[
             member(ALICE, "Dr Alice Example", "alice@nhs.example"),
@@ -207,80 +215,6 @@ def test_a_learner_and_an_instructor_launch_from_the_lms(lms_hub, browser) -> No
     learner.close()
     staff.close()
     newcomer.close()
-    assert outside_requests() == []
-
-
-#: What Bob does in his own server (nbgrader's commands, as in a terminal there): fetch the
-#: assignment, answer it, submit it.
-FETCH_ANSWER_SUBMIT = """
-import subprocess, nbformat
-from qilab.grading import synthetic
-def nbgrader(*words):
-    done = subprocess.run(["nbgrader", *words], capture_output=True, text=True)
-    print(words[0], done.returncode, done.stderr[-400:] if done.returncode else "")
-nbgrader("fetch_assignment", {assignment!r})
-path = "{assignment}/{assignment}.ipynb"
-nbformat.write(synthetic.submission(nbformat.read(path, as_version=4), "solution"), path)
-nbgrader("submit", {assignment!r})
-"""
-
-
-@pytest.mark.browser
-def test_a_learner_from_the_lms_is_marked_and_her_final_mark_returns_to_it(
-    lms_hub, browser
-) -> None:
-    """The whole round trip an academy runs: LMS launch, work on the hub, marking on Dask,
-    the tutor's hand marking in the Formgrader, the final mark in the LMS's gradebook."""
-    hub, platform = lms_hub
-    scores_before = len(platform.scores)
-    # Bob clicks QI Lab on his LMS course page and works in his own server.
-    learner = browser.new_context(viewport={"width": 1400, "height": 900})
-    bob = learner.new_page()
-    bob.on("request", lambda request: REQUESTS.append(request.url))
-    bob.goto(platform.course_link(BOB))
-    wait_for_lab(bob, "bob")
-    done = run_in_kernel(bob, "bob", FETCH_ANSWER_SUBMIT.format(assignment=ASSIGNMENT))
-    assert "fetch_assignment 0" in done and "submit 0" in done, done
-    # The instructor arrives from the LMS as the course's tutor; the tutor's commands collect
-    # and mark (each submission a Dask task, in its sandbox).
-    staff = browser.new_context(viewport={"width": 1400, "height": 900})
-    tess = staff.new_page()
-    tess.on("request", lambda request: REQUESTS.append(request.url))
-    tess.goto(platform.course_link(TEACHER))
-    wait_for_lab(tess, TEACHER)
-    collected = course_action(hub, "collect", ASSIGNMENT)
-    assert collected.returncode == 0, collected.stdout + collected.stderr
-    graded = course_action(hub, "autograde", ASSIGNMENT, "--no-progress")
-    assert graded.returncode == 0, graded.stdout + graded.stderr
-    # Before the written answer is marked, Bob's mark is provisional: nothing goes to the LMS.
-    held = course_action(hub, "lms", "grades", ASSIGNMENT)
-    assert held.returncode == 0, held.stdout + held.stderr
-    assert "NOT posted (provisional" in held.stdout and "bob" in held.stdout, held.stdout
-    assert len(platform.scores) == scores_before
-    # The tutor marks the reflection in the Formgrader of her hub server, as she would by hand.
-    path = f"formgrader/api/submitted_notebooks/{ASSIGNMENT}/{ASSIGNMENT}"
-    status, submissions = api(tess, TEACHER, "GET", path)
-    assert status == 200, submissions
-    [mine] = [s for s in submissions if s["student"] == "bob"]
-    status, grades = api(tess, TEACHER, "GET", f"formgrader/api/grades?submission_id={mine['id']}")
-    assert status == 200, grades
-    [reflection] = [g for g in grades if g["name"] == "reflection"]
-    assert reflection["needs_manual_grade"], reflection
-    status, saved = api(
-        tess, TEACHER, "PUT", f"formgrader/api/grade/{reflection['id']}", {"manual_score": 2}
-    )
-    assert status == 200 and saved["manual_score"] == 2, saved
-    # Now final: the mark reaches the LMS, as Bob's LMS user, on the assignment's one column.
-    posted = course_action(hub, "lms", "grades", ASSIGNMENT)
-    assert posted.returncode == 0, posted.stdout + posted.stderr
-    new = [score for _, score in platform.scores[scores_before:]]
-    assert [(s["userId"], s["scoreGiven"], s["scoreMaximum"]) for s in new] == [(BOB, 7.0, 7.0)], (
-        new
-    )
-    assert new[0]["gradingProgress"] == "FullyGraded", new
-    assert [item["resourceId"] for item in platform.lineitems.values()] == [ASSIGNMENT]
-    learner.close()
-    staff.close()
     assert outside_requests() == []
 
 
@@ -468,3 +402,81 @@ def test_an_lms_whose_key_set_cannot_be_fetched_gets_a_clear_page(lms_hub) -> No
     finally:
         lti_yaml.write_text(settings)
         platform.fail.clear()
+
+
+#: What Bob does in his own server (nbgrader's commands, as in a terminal there): fetch the
+#: assignment, answer it, submit it.
+FETCH_ANSWER_SUBMIT = """
+import subprocess, nbformat
+from qilab.grading import synthetic
+def nbgrader(*words):
+    done = subprocess.run(["nbgrader", *words], capture_output=True, text=True)
+    print(words[0], done.returncode, done.stderr[-400:] if done.returncode else "")
+nbgrader("fetch_assignment", {assignment!r})
+path = "{assignment}/{assignment}.ipynb"
+nbformat.write(synthetic.submission(nbformat.read(path, as_version=4), "solution"), path)
+nbgrader("submit", {assignment!r})
+"""
+
+
+# Last in the module: Bob logs in here, and the refusal tests above launch as Bob and check
+# that no server of his was started.
+@pytest.mark.browser
+def test_a_learner_from_the_lms_is_marked_and_her_final_mark_returns_to_it(
+    lms_hub, browser
+) -> None:
+    """The whole round trip an academy runs: LMS launch, work on the hub, marking on Dask,
+    the tutor's hand marking in the Formgrader, the final mark in the LMS's gradebook."""
+    hub, platform = lms_hub
+    assert hub.course.db_url.startswith("postgresql")  # the academy's gradebook, not a file
+    assert not (hub.course.root / "gradebook.db").exists()
+    scores_before = len(platform.scores)
+    # Bob clicks QI Lab on his LMS course page and works in his own server.
+    learner = browser.new_context(viewport={"width": 1400, "height": 900})
+    bob = learner.new_page()
+    bob.on("request", lambda request: REQUESTS.append(request.url))
+    bob.goto(platform.course_link(BOB))
+    wait_for_lab(bob, "bob")
+    done = run_in_kernel(bob, "bob", FETCH_ANSWER_SUBMIT.format(assignment=ASSIGNMENT))
+    assert "fetch_assignment 0" in done and "submit 0" in done, done
+    # The instructor arrives from the LMS as the course's tutor; the tutor's commands collect
+    # and mark (each submission a Dask task, in its sandbox).
+    staff = browser.new_context(viewport={"width": 1400, "height": 900})
+    tess = staff.new_page()
+    tess.on("request", lambda request: REQUESTS.append(request.url))
+    tess.goto(platform.course_link(TEACHER))
+    wait_for_lab(tess, TEACHER)
+    collected = course_action(hub, "collect", ASSIGNMENT)
+    assert collected.returncode == 0, collected.stdout + collected.stderr
+    graded = course_action(hub, "autograde", ASSIGNMENT, "--no-progress")
+    assert graded.returncode == 0, graded.stdout + graded.stderr
+    # Before the written answer is marked, Bob's mark is provisional: nothing goes to the LMS.
+    held = course_action(hub, "lms", "grades", ASSIGNMENT)
+    assert held.returncode == 0, held.stdout + held.stderr
+    assert "NOT posted (provisional" in held.stdout and "bob" in held.stdout, held.stdout
+    assert len(platform.scores) == scores_before
+    # The tutor marks the reflection in the Formgrader of her hub server, as she would by hand.
+    path = f"formgrader/api/submitted_notebooks/{ASSIGNMENT}/{ASSIGNMENT}"
+    status, submissions = api(tess, TEACHER, "GET", path)
+    assert status == 200, submissions
+    [mine] = [s for s in submissions if s["student"] == "bob"]
+    status, grades = api(tess, TEACHER, "GET", f"formgrader/api/grades?submission_id={mine['id']}")
+    assert status == 200, grades
+    [reflection] = [g for g in grades if g["name"] == "reflection"]
+    assert reflection["needs_manual_grade"], reflection
+    status, saved = api(
+        tess, TEACHER, "PUT", f"formgrader/api/grade/{reflection['id']}", {"manual_score": 2}
+    )
+    assert status == 200 and saved["manual_score"] == 2, saved
+    # Now final: the mark reaches the LMS, as Bob's LMS user, on the assignment's one column.
+    posted = course_action(hub, "lms", "grades", ASSIGNMENT)
+    assert posted.returncode == 0, posted.stdout + posted.stderr
+    new = [score for _, score in platform.scores[scores_before:]]
+    assert [(s["userId"], s["scoreGiven"], s["scoreMaximum"]) for s in new] == [(BOB, 7.0, 7.0)], (
+        new
+    )
+    assert new[0]["gradingProgress"] == "FullyGraded", new
+    assert [item["resourceId"] for item in platform.lineitems.values()] == [ASSIGNMENT]
+    learner.close()
+    staff.close()
+    assert outside_requests() == []
