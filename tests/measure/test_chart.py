@@ -68,8 +68,15 @@ def test_frozen_extension_dotted_and_baseline_rule() -> None:
     rows = _values(spec)
     ext = [r for r in rows if r["cl_segment"].endswith("-1")]
     assert ext and all(r["cl_dash"] == [2, 3] for r in ext)
-    texts = [json.dumps(layer) for layer in spec["layer"]]
-    assert any('"baseline"' in t for t in texts)
+    labels = [
+        row["label"]
+        for layer in spec["layer"]
+        if "data" in layer and layer["mark"]["type"] == "text"
+        for row in _values(spec, layer["data"])
+    ]
+    # The label is drawn right of the rule, over the later points: it must say the rule ends
+    # the baseline, or a reader takes the later period for the baseline.
+    assert labels == ["end of baseline"]
 
 
 def test_excluded_points_muted_and_parts_separated() -> None:
