@@ -286,3 +286,20 @@ def test_tooltips_show_no_null_for_points_without_a_note() -> None:
     res = qic([3, 4, 5, 4, 3, 4], notes={2: "Change A"})
     rows = [r for r in _values(_spec(res.chart())) if not r["bridge"]]
     assert [r["notes"] for r in rows] == ["", "", "Change A", "", "", ""]  # position 2
+
+
+def test_description_says_what_is_measured_in_the_authors_words() -> None:
+    """The text a screen reader reads names the measure as the y axis does, not the column."""
+    data = pd.DataFrame({"month": range(1, 13), "compliant": [80, 85] * 6, "opps": [100] * 12})
+    res = qic(
+        "compliant",
+        n="opps",
+        x="month",
+        data=data,
+        multiply=100,
+        ylab="% of opportunities compliant",
+    )
+    assert res.describe().startswith("Run chart of % of opportunities compliant, 12 points")
+    # without a y-axis title the column names it, as before
+    plain = qic("compliant", x="month", data=data)
+    assert plain.describe().startswith("Run chart of compliant, 12 points")
