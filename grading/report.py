@@ -61,7 +61,8 @@ STATUS_COLOURS = {
     COMPLETED: theme.COLOURS["target"],
     "prerequisites not complete": theme.COLOURS["data"],
     "awaiting marking": theme.COLOURS["concern"],
-    "below outcome minimum": "#b35806",
+    # black, not a second orange: beside "awaiting marking" (#B45F00) a brown read as the same
+    "below outcome minimum": "#000000",
     "below pass mark": theme.COLOURS["signal"],
     WAITING: "#9ecae1",
     NOT_GRADED: theme.COLOURS["annotation"],
@@ -113,11 +114,26 @@ def _spec(chart: alt.TopLevelMixin) -> dict[str, Any]:
     return spec
 
 
+def _counted(counts: pd.DataFrame, by: str, what: str, how_many: str) -> str:
+    """``"a: 2 x, 1 y; b: 3 x"``: a chart's numbers in words, for its text description."""
+    parts = []
+    for key, rows in counts.groupby(by, sort=False):
+        items = ", ".join(f"{int(r[how_many])} {r[what]}" for _, r in rows.iterrows())
+        parts.append(f"{key}: {items}")
+    return "; ".join(parts) if parts else "nothing yet"
+
+
 def completion_chart(data: CohortData) -> alt.Chart:
     counts = data.status.groupby(["assignment", "status"], as_index=False).size()
     counts["order"] = counts["status"].map(STATUS_ORDER.index)
+    counts = counts.sort_values(["assignment", "order"], kind="stable")
+    description = (
+        "Stacked bars, one per module: how many learners are in each state. "
+        + _counted(counts, "assignment", "status", "size")
+        + "."
+    )
     return (
-        alt.Chart(counts, title="Completion by module")
+        alt.Chart(counts, title="Completion by module", description=description)
         .mark_bar()
         .encode(
             y=alt.Y("assignment:N", sort=data.assignments, title=None),
@@ -128,6 +144,8 @@ def completion_chart(data: CohortData) -> alt.Chart:
                     domain=STATUS_ORDER, range=[STATUS_COLOURS[s] for s in STATUS_ORDER]
                 ),
                 title=None,
+                # the default 160 px cut "prerequisites not complete" to "prerequisites not com…"
+                legend=alt.Legend(labelLimit=400, columns=4),
             ),
             order=alt.Order("order:Q"),
             tooltip=["assignment:N", "status:N", alt.Tooltip("size:Q", title="learners")],
@@ -139,8 +157,20 @@ def completion_chart(data: CohortData) -> alt.Chart:
 def distribution_chart(data: CohortData) -> alt.Chart:
     scores = data.status[data.status["marks"] == FINAL].dropna(subset=["percent"])
     scores = scores[["learner", "assignment", "percent"]]
+    spread = [
+        f"{name}: {len(rows)} final mark(s) from {rows['percent'].min():.0f} to "
+        f"{rows['percent'].max():.0f} %, median {rows['percent'].median():.0f} %"
+        for name, rows in scores.groupby("assignment", sort=False)
+    ]
+    description = "Box plots of final marks, one per module. " + (
+        "; ".join(spread) + "." if spread else "No final marks yet."
+    )
     return (
-        alt.Chart(scores, title="Final marks (percent; provisional marks left out)")
+        alt.Chart(
+            scores,
+            title="Final marks (percent; provisional marks left out)",
+            description=description,
+        )
         .mark_boxplot(extent="min-max", size=18)
         .encode(
             y=alt.Y("assignment:N", sort=data.assignments, title=None),
@@ -154,8 +184,14 @@ def distribution_chart(data: CohortData) -> alt.Chart:
 def missed_chart(data: CohortData, top: int = 12) -> alt.Chart:
     worst = data.missed.head(top).copy()
     worst["question"] = worst["assignment"] + " · " + worst["cell"]
+    missed = [f"{r.question} {r.percent_missed:.0f} %" for r in worst.itertuples()]
+    description = "Bars: the share of submissions without full marks on each question. " + (
+        "; ".join(missed) + "." if missed else "No marked submissions yet."
+    )
     return (
-        alt.Chart(worst, title=f"The {len(worst)} questions most learners miss")
+        alt.Chart(
+            worst, title=f"The {len(worst)} questions most learners miss", description=description
+        )
         .mark_bar(color=theme.COLOURS["signal"])
         .encode(
             y=alt.Y("question:N", sort="-x", title=None, axis=alt.Axis(labelLimit=320)),
@@ -172,8 +208,19 @@ def missed_chart(data: CohortData, top: int = 12) -> alt.Chart:
 
 def outcome_chart(data: CohortData) -> alt.Chart:
     table = outcome_summary(data)
+    attained = [
+        f"{r.outcome} {r.percent:.0f} %" if pd.notna(r.percent) else f"{r.outcome} not assessed"
+        for r in table.itertuples()
+    ]
+    description = "Bars: attainment (%) of each learning outcome. " + (
+        "; ".join(attained) + "." if attained else "No outcomes assessed yet."
+    )
     return (
-        alt.Chart(table, title="Attainment by learning outcome (mean of learners assessed)")
+        alt.Chart(
+            table,
+            title="Attainment by learning outcome (mean of learners assessed)",
+            description=description,
+        )
         .mark_bar()
         .encode(
             y=alt.Y("outcome:N", sort=list(table["outcome"]), title=None),
@@ -192,8 +239,16 @@ def level_chart(data: CohortData) -> alt.Chart:
         .assign(title=lambda t: t["level"].map(LEVEL_TITLES))
     )
     order = [level.title for level in data.manifest.levels]
+    by_title = dict(zip(done["title"], done["completed"], strict=True))
+    description = "Bars: learners who completed each level. " + "; ".join(
+        f"{title}: {int(by_title.get(title, 0))}" for title in order
+    )
     return (
-        alt.Chart(done, title="Escalator progression: learners who completed each level")
+        alt.Chart(
+            done,
+            title="Escalator progression: learners who completed each level",
+            description=description,
+        )
         .mark_bar(color=theme.COLOURS["target"])
         .encode(
             x=alt.X("title:N", sort=order, title=None),

@@ -7,6 +7,7 @@ learners, so a stack trace about numpy broadcasting is no use to anyone.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
@@ -106,6 +107,27 @@ def check_period(period: str | None) -> str | None:
     return PERIODS[key]
 
 
+def _did_you_mean(name: str, data: pd.DataFrame) -> str:
+    """`` Did you mean 'Week ending'?``: the export's heading nearest a mistyped column name.
+
+    Export headings differ from what a learner types by case, spaces or a letter
+    ("Week Ending", "week_ending"); naming the heading is the fix, so the message says it.
+    """
+    headings = [str(c) for c in data.columns]
+
+    def folded(text: str) -> str:
+        return re.sub(r"[\s_]+", " ", text).strip().casefold()
+
+    same = [h for h in headings if folded(h) == folded(name)]
+    close = same or difflib.get_close_matches(
+        folded(name), [folded(h) for h in headings], n=1, cutoff=0.75
+    )
+    if not close:
+        return ""
+    match = same[0] if same else headings[[folded(h) for h in headings].index(close[0])]
+    return f" Did you mean {match!r}?"
+
+
 def resolve_column(value: Any, data: pd.DataFrame | None, role: str) -> Any:
     """Look a column name up in ``data``; pass arrays through untouched.
 
@@ -122,7 +144,10 @@ def resolve_column(value: Any, data: pd.DataFrame | None, role: str) -> Any:
     if isinstance(value, str):
         if value not in data.columns:
             cols = ", ".join(repr(str(c)) for c in list(data.columns)[:12])
-            raise fail(f"Column {value!r} (for {role}) is not in data. Its columns are: {cols}.")
+            raise fail(
+                f"Column {value!r} (for {role}) is not in data.{_did_you_mean(value, data)} "
+                f"Its columns are: {cols}."
+            )
         column = data[value]
         if len(column) and column.map(_is_blank).all():
             raise fail(

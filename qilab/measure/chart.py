@@ -372,7 +372,9 @@ def _rules(
         rules.append(
             {
                 "x": _between(xs, int(freeze)),
-                "label": "baseline",
+                # the label sits right of the rule, over the points *after* the baseline:
+                # a bare "baseline" there read as naming the later period
+                "label": "end of baseline",
                 "colour": COLOURS["limit"],
                 "dash": [4, 4],
             }

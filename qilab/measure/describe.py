@@ -68,7 +68,9 @@ def describe(res: QicResult) -> str:
     d = res.data
     name = res.labels.get("chart_name", res.chart_type)
     sentences: list[str] = []
-    what = res.labels.get("y_name")
+    # the y-axis title the author chose ("% of opportunities compliant") says what is measured
+    # to a screen-reader user; the column name ("compliant") may not
+    what = res.labels.get("ylab") or res.labels.get("y_name")
     span = f"from {_xtext(d['x'].iloc[0])} to {_xtext(d['x'].iloc[-1])}"
     parts = int(d["part"].max())
     rules = RULE_SETS[res.rule_set]

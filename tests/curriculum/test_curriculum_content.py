@@ -104,3 +104,17 @@ def test_the_start_page_keeps_the_slider_demo_the_browser_test_drives():
     first_code = nbs.cells(start, "code")[0][1]
     assert "show_progress()" in first_code  # progress first, and as HTML (no second chart)
     assert "FloatSlider" not in first_code and "JupyterChart" not in first_code
+
+
+def test_the_start_page_tells_tutors_the_formgrader_needs_the_tutor_option():
+    """`python3 make.py lab` serves learners, with no Formgrader (tests/test_lab_browser.py):
+    a tutor told only "the Formgrader (under Nbgrader)" looks for a menu item that is not there.
+    """
+    start = nbs.read_notebook(CURRICULUM / "START.ipynb")
+    for _, text in nbs.cells(start, "markdown"):
+        for item in text.split("\n- "):
+            if "Formgrader" in item:
+                assert "qilab lab --tutor" in item, item
+    where_next = next(t for _, t in nbs.cells(start, "markdown") if t.startswith("## Where next"))
+    # the Assignment List is empty until a tutor releases work: the learner is told so
+    assert "once your tutor has released them" in where_next

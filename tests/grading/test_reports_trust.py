@@ -25,6 +25,7 @@ sets a minimum of 50 % on outcome foundation_measurement.4.
 from __future__ import annotations
 
 import csv
+import json
 import shutil
 import statistics
 import subprocess
@@ -511,3 +512,68 @@ def test_a_hostile_name_is_shown_as_text_and_never_runs_as_html_or_a_formula(coh
         if name != "behind.csv":  # there the name starts with the first name
             assert any(c.startswith("'=HYPERLINK") for c in cells), name
     assert report.data.status.set_index("learner").loc["fail", "percent"] == 0.0
+
+
+def _lab(hex_colour: str) -> tuple[float, float, float]:
+    """CIELAB (D65) of an sRGB colour: distances in it follow what people see."""
+    rgb = [int(hex_colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    x = (0.4124 * lin[0] + 0.3576 * lin[1] + 0.1805 * lin[2]) / 0.95047
+    y = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+    z = (0.0193 * lin[0] + 0.1192 * lin[1] + 0.9505 * lin[2]) / 1.08883
+
+    def f(t: float) -> float:
+        return t ** (1 / 3) if t > 216 / 24389 else (24389 / 27 * t + 16) / 116
+
+    return 116 * f(y) - 16, 500 * (f(x) - f(y)), 200 * (f(y) - f(z))
+
+
+def test_every_status_in_the_completion_chart_has_a_colour_a_tutor_can_tell_apart():
+    """'awaiting marking' and 'below outcome minimum' were two near-identical oranges."""
+    from qilab.grading.cohort import STATUS_ORDER
+    from qilab.grading.report import STATUS_COLOURS
+
+    colours = [STATUS_COLOURS[s] for s in STATUS_ORDER]
+    for i, first in enumerate(STATUS_ORDER):
+        for second in STATUS_ORDER[i + 1 :]:
+            a, b = _lab(STATUS_COLOURS[first]), _lab(STATUS_COLOURS[second])
+            distance = sum((p - q) ** 2 for p, q in zip(a, b, strict=True)) ** 0.5
+            # ΔE*ab 2.3 is the smallest difference people notice; 10 or more is plain at a
+            # glance in neighbouring bars (the old pair of oranges was 4.5 apart)
+            assert distance >= 10, (first, second, distance, colours)
+
+
+def test_every_chart_on_the_progress_page_has_a_description_with_its_numbers(cohort):
+    """Without one, a screen reader says only 'Vega visualization' (Vega's placeholder)."""
+    from qilab.grading import report
+
+    data = cohort["report"].data
+    described = {
+        name: make(data).to_dict()["description"]
+        for name, make in {
+            "completion": report.completion_chart,
+            "levels": report.level_chart,
+            "distribution": report.distribution_chart,
+            "missed": report.missed_chart,
+            "outcomes": report.outcome_chart,
+        }.items()
+    }
+    # the by-hand table above: 4 completed, 1 each awaiting / below minimum / below pass mark
+    completion = described["completion"]
+    for words in (
+        "4 completed",
+        "1 awaiting marking",
+        "1 below outcome minimum",
+        "1 below pass mark",
+        "2 not submitted",
+    ):
+        assert words in completion, completion
+    # one Foundation module of four released: nobody has completed the level
+    assert "Foundation: 0" in described["levels"], described["levels"]
+    # final marks 0, 71.4, 75.7, 80, 100, 100: median 77.85
+    assert "6 final mark(s) from 0 to 100 %, median 78 %" in described["distribution"]
+    page = (cohort["course"].root / "report" / "progress.html").read_text()
+    for text in described.values():
+        assert json.dumps(text) in page
+    legend = report.completion_chart(data).to_dict()["encoding"]["color"]["legend"]
+    assert legend["labelLimit"] >= 300  # "prerequisites not complete" is shown whole

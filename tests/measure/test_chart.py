@@ -68,8 +68,15 @@ def test_frozen_extension_dotted_and_baseline_rule() -> None:
     rows = _values(spec)
     ext = [r for r in rows if r["cl_segment"].endswith("-1")]
     assert ext and all(r["cl_dash"] == [2, 3] for r in ext)
-    texts = [json.dumps(layer) for layer in spec["layer"]]
-    assert any('"baseline"' in t for t in texts)
+    labels = [
+        row["label"]
+        for layer in spec["layer"]
+        if "data" in layer and layer["mark"]["type"] == "text"
+        for row in _values(spec, layer["data"])
+    ]
+    # The label is drawn right of the rule, over the later points: it must say the rule ends
+    # the baseline, or a reader takes the later period for the baseline.
+    assert labels == ["end of baseline"]
 
 
 def test_excluded_points_muted_and_parts_separated() -> None:
@@ -279,3 +286,20 @@ def test_tooltips_show_no_null_for_points_without_a_note() -> None:
     res = qic([3, 4, 5, 4, 3, 4], notes={2: "Change A"})
     rows = [r for r in _values(_spec(res.chart())) if not r["bridge"]]
     assert [r["notes"] for r in rows] == ["", "", "Change A", "", "", ""]  # position 2
+
+
+def test_description_says_what_is_measured_in_the_authors_words() -> None:
+    """The text a screen reader reads names the measure as the y axis does, not the column."""
+    data = pd.DataFrame({"month": range(1, 13), "compliant": [80, 85] * 6, "opps": [100] * 12})
+    res = qic(
+        "compliant",
+        n="opps",
+        x="month",
+        data=data,
+        multiply=100,
+        ylab="% of opportunities compliant",
+    )
+    assert res.describe().startswith("Run chart of % of opportunities compliant, 12 points")
+    # without a y-axis title the column names it, as before
+    plain = qic("compliant", x="month", data=data)
+    assert plain.describe().startswith("Run chart of compliant, 12 points")

@@ -77,3 +77,35 @@ def test_a_target_in_chart_units_is_not_flagged():
         warnings.simplefilter("error")
         res = qic(y, chart="i", multiply=100, target=95)
     assert res.data["target"].iloc[0] == 95
+
+
+@pytest.mark.parametrize(
+    ("typed", "heading"),
+    [
+        ("Week Ending", "Week ending"),  # case, as a learner retypes an export's heading
+        ("week_ending", "Week ending"),  # a programmer's spelling of it
+        ("Fals", "Falls"),  # a letter missing
+    ],
+)
+def test_a_mistyped_column_names_the_heading_that_was_meant(typed: str, heading: str) -> None:
+    """The fix is the export's own heading: the one message names it."""
+    df = pd.DataFrame(
+        {"Week ending": pd.date_range("2024-01-07", periods=3, freq="W"), "Falls": [3, 5, 4]}
+    )
+    kwargs = (
+        {"x": typed, "y": "Falls"} if heading == "Week ending" else {"x": "Week ending", "y": typed}
+    )
+    y = kwargs.pop("y")
+    with pytest.raises(ValueError) as info:
+        qic(y, data=df, chart="c", **kwargs)
+    message = str(info.value)
+    assert f"Column {typed!r}" in message
+    assert f"Did you mean {heading!r}?" in message
+    assert "Its columns are: 'Week ending', 'Falls'." in message
+
+
+def test_a_column_unlike_any_heading_suggests_none() -> None:
+    df = pd.DataFrame({"month": [1, 2], "infections": [3, 4]})
+    with pytest.raises(ValueError) as info:
+        qic("rate", data=df)
+    assert "Did you mean" not in str(info.value)
