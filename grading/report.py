@@ -184,7 +184,7 @@ def distribution_chart(data: CohortData) -> alt.Chart:
 def missed_chart(data: CohortData, top: int = 12) -> alt.Chart:
     worst = data.missed.head(top).copy()
     worst["question"] = worst["assignment"] + " · " + worst["cell"]
-    missed = [f"{r.question} {r.percent_missed:.0f} %" for r in worst.itertuples()]
+    missed = [f"{r.question} {r.percent_missed:.0f} %" for r in table_rows(worst)]
     description = "Bars: the share of submissions without full marks on each question. " + (
         "; ".join(missed) + "." if missed else "No marked submissions yet."
     )
@@ -210,7 +210,7 @@ def outcome_chart(data: CohortData) -> alt.Chart:
     table = outcome_summary(data)
     attained = [
         f"{r.outcome} {r.percent:.0f} %" if pd.notna(r.percent) else f"{r.outcome} not assessed"
-        for r in table.itertuples()
+        for r in table_rows(table)
     ]
     description = "Bars: attainment (%) of each learning outcome. " + (
         "; ".join(attained) + "." if attained else "No outcomes assessed yet."
