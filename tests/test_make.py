@@ -131,7 +131,7 @@ def test_the_fast_loop_deselects_heavy_tests_and_needs_no_system_packages(make, 
 
 def test_a_heavy_fixture_without_its_marker_is_refused_at_collection(tmp_path):
     """The fast loop stays fast only if every test that starts a browser or server says so."""
-    for helper in ("conftest.py", "servers.py"):
+    for helper in ("conftest.py", "servers.py", "postgres_server.py"):
         (tmp_path / helper).write_text((REPO / "tests" / helper).read_text())
     (tmp_path / "test_unmarked.py").write_text("def test_opens_a_page(page):\n    pass\n")
     done = subprocess.run(
