@@ -9,6 +9,8 @@ the goals of issue 16 (median of ``--repeats``):
 * preheated first visit: request to the first chart's SVG visible, one preheated kernel per
   case (the server waits until the pool is refilled before each visit);  goal <= 1.5 s
 * second visit in the same browser (cache warm), preheated;  no goal
+* CPU seconds the server, its kernels and the browser used during those visits (medians):
+  steadier than wall time on a shared machine (``--visits-only`` stops after these rows)
 * no preheating (every visit starts a kernel and runs the notebook);  no goal
 * N concurrent visitors (default 10) to one case, set off together: seconds until every page
   shows a chart;  goal <= 10 s on 2 cores. With the CPU seconds the server, its kernels and

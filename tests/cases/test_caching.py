@@ -8,6 +8,7 @@ answer carry a visit's kernel id and ``_xsrf`` token and must never be kept (``n
 
 from __future__ import annotations
 
+import http.client
 import json
 import re
 import time
@@ -147,3 +148,23 @@ def test_only_urls_naming_their_content_are_immutable(cases_server):
     assert headers_of(cases_server, f"/api/kernels/{uuid.uuid4()}") == (404, "no-store")
     assert headers_of(cases_server, "/voila/render/not-a-case.ipynb") == (404, "no-store")
     assert headers_of(cases_server, "/qilab/status") == (200, "no-cache")
+
+
+@pytest.mark.parametrize(
+    "tail",
+    ["../../../../pyproject.toml", "..%2F..%2F..%2F..%2Fpyproject.toml", "%2e%2e/%2e%2e/%2e%2e/"],
+)
+def test_the_digest_url_serves_nothing_outside_voilas_static_folder(cases_server, tail):
+    """An attacker tries to walk out of the new digest route, as out of Voila's own."""
+    with urllib.request.urlopen(f"{cases_server.base}/") as response:
+        gallery = response.read().decode()
+    prefix = re.search(r'href="(/voila/static/v-[0-9a-f]{16}/)voila\.js"', gallery)
+    assert prefix, gallery
+    host, port = cases_server.base.removeprefix("http://").split(":")
+    connection = http.client.HTTPConnection(host, int(port), timeout=60)
+    connection.request("GET", prefix.group(1) + tail)  # sent as written: no normalising
+    response = connection.getresponse()
+    body = response.read().decode(errors="replace")
+    connection.close()
+    assert response.status in {400, 403, 404}, (response.status, body[:300])
+    assert "[build-system]" not in body
