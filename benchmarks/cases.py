@@ -9,6 +9,8 @@ the goals of issue 16 (median of ``--repeats``):
 * preheated first visit: request to the first chart's SVG visible, one preheated kernel per
   case (the server waits until the pool is refilled before each visit);  goal <= 1.5 s
 * second visit in the same browser (cache warm), preheated;  no goal
+* CPU seconds the server, its kernels and the browser used during those visits (medians):
+  steadier than wall time on a shared machine (``--visits-only`` stops after these rows)
 * no preheating (every visit starts a kernel and runs the notebook);  no goal
 * N concurrent visitors (default 10) to one case, set off together: seconds until every page
   shows a chart;  goal <= 10 s on 2 cores. With the CPU seconds the server, its kernels and
@@ -114,22 +116,30 @@ def first_chart_seconds(page: object, url: str) -> float:
     return time.perf_counter() - start
 
 
-def visits(browser: object, slug: str, pool_size: int, repeats: int) -> dict[str, list[float]]:
-    """Per repeat: a first visit (empty browser cache), then a second in the same context."""
-    out: dict[str, list[float]] = {"first visit": [], "second visit": []}
+def visits(browser: object, slug: str, pool_size: int, repeats: int) -> dict[str, list]:
+    """Per repeat: a first visit (empty browser cache), then a second in the same context.
+
+    With each visit's CPU seconds per role (``"<label> cpu"``: server, kernels, browsers),
+    steadier than wall time on a shared machine. The kernels' share is only what they did
+    during the visit: a preheated kernel ran its notebook before the visitor came.
+    """
+    out: dict[str, list] = {"first visit": [], "second visit": []}
+    cpu: dict[str, list] = {"first visit cpu": [], "second visit cpu": []}
     with qilab_cases(pool_size) as server:
         url = f"{server.base}/voila/render/{slug}.ipynb"
         for _ in range(repeats):
             context = browser.new_context(viewport={"width": 1400, "height": 1000})
             page = context.new_page()
             try:
-                for label in out:
+                for label in list(out):
                     if pool_size:
                         wait_until_preheated(server.base, slug)
+                    before = cpu_by_role(server.process.pid)
                     out[label].append(first_chart_seconds(page, url))
+                    cpu[f"{label} cpu"].append(cpu_used(before, cpu_by_role(server.process.pid)))
             finally:
                 context.close()
-    return out
+    return {**out, **cpu}
 
 
 def kernel_processes(server_pid: int) -> tuple[list, object | None]:
@@ -258,6 +268,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--crowd-pool", type=int, default=1, help="preheated kernels per case for the visitors"
     )
+    parser.add_argument(
+        "--visits-only", action="store_true", help="only the preheated first and second visits"
+    )
     args = parser.parse_args(argv)
 
     from playwright.sync_api import sync_playwright
@@ -267,8 +280,9 @@ def main(argv: list[str] | None = None) -> int:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
             preheated = visits(browser, args.case, 1, args.repeats)
-            cold = visits(browser, args.case, 0, args.repeats)
-            many = crowd(browser, args.case, args.visitors, args.crowd_pool)
+            if not args.visits_only:
+                cold = visits(browser, args.case, 0, args.repeats)
+                many = crowd(browser, args.case, args.visitors, args.crowd_pool)
         finally:
             browser.close()
 
@@ -290,6 +304,16 @@ def main(argv: list[str] | None = None) -> int:
     first = preheated["first visit"]
     row("preheated, first visit: first chart", first, "<= 1.5 s", max(first) <= GOAL_PREHEATED_S)
     row("preheated, second visit (cache warm)", preheated["second visit"], "-", None)
+    for label in ("first visit", "second visit"):
+        used = preheated[f"{label} cpu"]
+        print(
+            f"{f'  CPU s, {label}: server / kernels':<42}"
+            f"{statistics.median(u['server'] for u in used):>9.2f}"
+            f"{statistics.median(u['kernels'] for u in used):>8.2f}"
+            f"  browsers {statistics.median(u['browsers'] for u in used):.2f} (medians)"
+        )
+    if args.visits_only:
+        return 0
     row("no preheating, first visit", cold["first visit"], "-", None)
     row("no preheating, second visit", cold["second visit"], "-", None)
     n = args.visitors

@@ -15,7 +15,9 @@ Only imported when serving (Voila and Tornado are slow to import). Compared with
   accepted;
 * refuses any request whose ``Host`` is not one of the configured names (403: DNS rebinding);
 * answers ``/logout`` with a plain page (jupyter_server's own needs a template Voila lacks);
-* opens the browser on the gallery or on the case asked for.
+* opens the browser on the gallery or on the case asked for;
+* caches static files in the browser for good under URLs that name their content, and never
+  pages or API responses (:mod:`qilab.cases.caching`).
 
 Everything else (no code execution from the page, no tracebacks, time limits, preheated pools,
 culling, freeing a visitor's kernel) is Voila configuration set in :mod:`qilab.cases.server`,
@@ -35,10 +37,11 @@ from pathlib import Path
 from typing import Any
 
 from jupyter_server.auth.decorator import allow_unauthenticated
-from jupyter_server.base.handlers import JupyterHandler
+from jupyter_server.base.handlers import FileFindHandler, JupyterHandler
 from jupyter_server.utils import url_path_join
 from tornado import web
 from tornado.log import app_log
+from tornado.websocket import WebSocketHandler
 from traitlets import Unicode
 from voila.app import Voila
 from voila.static_file_handler import TemplateStaticFileHandler
@@ -48,6 +51,7 @@ from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from qilab.offline import vega_bundle
 
+from . import caching
 from .catalogue import Case, load_cases
 from .gallery import gallery_html
 from .server import render_path
@@ -113,6 +117,9 @@ ERROR_PAGE = """<!doctype html>
 class HostCheck:
     """Mixed into every handler: refuse (403) a ``Host`` that is not an allowed name.
 
+    Every response but a static file's is ``no-store`` unless its handler says otherwise:
+    pages and API answers carry a visit's kernel id and ``_xsrf`` token.
+
     It also replaces jupyter_server's ``check_host`` (which accepts only loopback addresses,
     not a listed LAN address), so both agree, and its error pages, whose template needs static
     files Voila does not serve (so every error became an error while writing the error).
@@ -130,11 +137,14 @@ class HostCheck:
         # A JupyterHandler's own prepare calls check_host (and can then render its 403 page).
         if not isinstance(self, JupyterHandler) and not self.check_host():
             raise web.HTTPError(403)
+        if not isinstance(self, (web.StaticFileHandler, WebSocketHandler)):
+            self.set_header("Cache-Control", caching.NO_STORE)  # type: ignore[attr-defined]
         return super().prepare()  # type: ignore[misc]
 
     def write_error(self, status_code: int, **kwargs: Any) -> None:
         reason = html.escape(self._reason)  # type: ignore[attr-defined]
         self.set_header("Content-Type", "text/html; charset=utf-8")  # type: ignore[attr-defined]
+        self.set_header("Cache-Control", caching.NO_STORE)  # type: ignore[attr-defined]
         self.finish(ERROR_PAGE.format(code=status_code, reason=reason))  # type: ignore[attr-defined]
 
 
@@ -191,7 +201,14 @@ class LogoutHandler(JupyterHandler):
 
 
 class StrictTemplateStaticHandler(TemplateStaticFileHandler):
-    """Template assets (``<template>/static/<file>``); anything else is a plain 404."""
+    """Template assets (``<template>/static/<file>``); anything else is a plain 404.
+
+    Voila links them with ``?v=<content hash>``: such a response is ``immutable``.
+    """
+
+    def set_extra_headers(self, path: str) -> None:
+        named = "v" in self.request.arguments
+        self.set_header("Cache-Control", caching.IMMUTABLE if named else caching.REVALIDATE)
 
     def parse_url_path(self, path: str) -> str:
         parts = path.split("/")
@@ -245,11 +262,19 @@ class StatusHandler(JupyterHandler):
 
 
 class VegaHandler(JupyterHandler):
-    """The Vega bundle every chart on a case page shares (see :mod:`qilab.cases.vega`)."""
+    """The Vega bundle every chart on a case page shares (see :mod:`qilab.cases.vega`).
+
+    Pages link it as ``?v=<digest>``; under the current digest it is ``immutable``, otherwise
+    (kernels' charts name the bare path) revalidated.
+    """
+
+    def initialize(self, digest: str) -> None:
+        self.digest = digest
 
     def get(self) -> None:
         self.set_header("Content-Type", "application/javascript; charset=utf-8")
-        self.set_header("Cache-Control", "public, max-age=86400")
+        named = self.get_query_argument("v", "") == self.digest
+        self.set_header("Cache-Control", caching.IMMUTABLE if named else caching.REVALIDATE)
         self.finish(vega_bundle())
 
 
@@ -263,13 +288,27 @@ class CasesVoila(Voila):
         hosts = frozenset(self.tornado_settings.get("local_hostnames", ["localhost"]))
         return type(handler.__name__, (HostCheck, handler), {"allowed_hosts": hosts})
 
+    def init_settings(self) -> dict:
+        # Before Voila makes its kernel manager, which renders preheated pages with this hook.
+        # Build the shared Vega bundle now, not on the first visitor's page load.
+        vega_digest = caching.text_digest(vega_bundle())
+        vega_url = url_path_join(self.base_url, BUNDLE_PATH) + f"?v={vega_digest}"
+        static_path = caching.versioned_static_path(caching.static_digest(self.static_paths))
+        self.voila_configuration.page_config_hook = caching.page_config_hook(static_path, vega_url)
+        self._cached_urls = (vega_digest, vega_url, static_path)
+        return super().init_settings()
+
     def init_handlers(self) -> list:
         cases = load_cases(Path(self.root_dir))
-        vega_bundle()  # build the shared Vega bundle now, not on the first visitor's page load
+        vega_digest, vega_url, static_path = self._cached_urls
         listed = type(
             "Listed", (ListedCaseHandler,), {"listed": frozenset(c.notebook.name for c in cases)}
         )
-        swap = {TornadoVoilaHandler: listed, TemplateStaticFileHandler: StrictTemplateStaticHandler}
+        swap = {
+            TornadoVoilaHandler: listed,
+            TemplateStaticFileHandler: StrictTemplateStaticHandler,
+            FileFindHandler: caching.HashedExtensionHandler,
+        }
         handlers = [
             (h[0], swap.get(h[1], h[1]), *h[2:])
             for h in super().init_handlers()
@@ -282,10 +321,7 @@ class CasesVoila(Voila):
                 "Close a case's tab when you finish: the computer running it is freed for "
                 "others within seconds."
             ),
-            prefetch=[
-                url_path_join(self.base_url, BUNDLE_PATH),
-                url_path_join(self.base_url, "voila/static/voila.js"),
-            ],
+            prefetch=[vega_url, url_path_join(self.base_url, static_path, "voila.js")],
         )
         start_watching = getattr(self.kernel_manager, "start_watching", None)
         if start_watching is not None:
@@ -295,7 +331,12 @@ class CasesVoila(Voila):
             for h in [
                 (url_path_join(self.server_url, r"/?"), GalleryHandler, {"page": page}),
                 (url_path_join(self.server_url, r"/qilab/status"), StatusHandler, {"cases": cases}),
-                (url_path_join(self.server_url, BUNDLE_PATH), VegaHandler),
+                (url_path_join(self.server_url, BUNDLE_PATH), VegaHandler, {"digest": vega_digest}),
+                (
+                    url_path_join(self.server_url, static_path, "(.*)"),
+                    caching.ImmutableStaticHandler,
+                    {"paths": self.static_paths, "default_filename": None},
+                ),
                 *handlers,
             ]
         ]
