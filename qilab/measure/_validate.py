@@ -266,6 +266,11 @@ def notes_array(notes: Any, n_points: int, x: Any) -> np.ndarray | None:
         xs = None if x is None else pd.Series(x).reset_index(drop=True)
         for key, text in notes.items():
             idx = _match_key(key, xs, n_points)
+            if idx.size == 0 and _impossible_date(key):
+                raise fail(
+                    f"notes key {key!r} is not a real date: check its day and month (dates in "
+                    f"text are read day first, 08/04/2024 is 8 April)."
+                )
             if idx.size == 0:
                 raise fail(
                     f"notes key {key!r} matches no point. Use an x value (e.g. a date; dates "
@@ -279,6 +284,23 @@ def notes_array(notes: Any, n_points: int, x: Any) -> np.ndarray | None:
     texts = vals.astype(str).to_numpy(dtype=object)
     texts[mask] = ""
     return texts
+
+
+def _impossible_date(key: Any) -> bool:
+    """Text written as a date whose day or month does not exist (``"31/02/2024"``).
+
+    >>> _impossible_date("31/02/2024"), _impossible_date("28/02/2024"), _impossible_date("x")
+    (True, False, False)
+    """
+    if not isinstance(key, str):
+        return False
+    if not re.fullmatch(r"\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}|\d{4}-\d{1,2}-\d{1,2}", key.strip()):
+        return False
+    try:
+        as_date(key)
+    except (ValueError, OverflowError):
+        return True
+    return False
 
 
 def as_date(key: Any) -> pd.Timestamp:

@@ -27,6 +27,14 @@ from qilab.measure import qic
         ({"y": [1, 2, 3, 4], "chart": "i", "part": [3]}, r"part 2 has 1"),
         ({"y": [1, 2, 3], "method": "westgard"}, r"Unknown method.*'anhoej', 'ihi', 'mdc'"),
         ({"y": [1, 2, 3], "freeze": 5}, r"freeze=5 is out of range.*between 1 and 3"),
+        (
+            {
+                "y": [1, 2],
+                "x": pd.to_datetime(["2024-02-01", "2024-03-01"]),
+                "notes": {"31/02/2024": "PDSA 1"},
+            },
+            r"notes key '31/02/2024' is not a real date: check its day and month",
+        ),
         ({"y": [1, 2, 3], "part": [3]}, r"part=3 is out of range"),
         ({"y": [1, 2, 3], "exclude": [3]}, r"exclude=3 is out of range.*0-based"),
         ({"y": [1, 2, 0], "chart": "t"}, r"greater than 0.*position 2"),
