@@ -54,7 +54,9 @@ def test_start_page_shows_a_working_slider_and_an_offline_chart(lab_server, page
     slider.scroll_into_view_if_needed()
     chart = tab.locator(".vega-embed canvas, .vega-embed svg").first
     chart.wait_for(timeout=KERNEL_WAIT)
-    assert "A stable process still varies" in tab.locator(".vega-embed").first.inner_text()
+    drawn = tab.locator(".vega-embed").first.inner_text()
+    assert "A stable process still varies" in drawn
+    assert "Anhøj rules: no signal" in drawn  # the rule set it applied, named on the chart
 
     # A learner drags the slider (here with the keyboard); the chart must redraw.
     before = chart.screenshot()

@@ -99,7 +99,7 @@ def test_the_start_page_keeps_the_slider_demo_the_browser_test_drives():
     start = nbs.read_notebook(CURRICULUM / "START.ipynb")
     code = nbs.code(start)
     assert "widgets.FloatSlider(" in code and "value=5, min=0, max=20, step=1" in code
-    assert 'title="A stable process still varies"' in code
+    assert '"A stable process still varies", subtitle=' in code
     assert "alt.JupyterChart(" in code and 'spread.observe(redraw, names="value")' in code
     first_code = nbs.cells(start, "code")[0][1]
     assert "show_progress()" in first_code  # progress first, and as HTML (no second chart)

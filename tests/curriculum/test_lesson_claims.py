@@ -483,3 +483,24 @@ def test_making_data_count_moved_to_practitioner_and_left_advanced() -> None:
     assert 'method="mdc"' not in advanced_code  # moved, not duplicated
     task = nbs.read_notebook(REPO / PM_TASK.replace("practitioner", "advanced"))
     assert not any("variation_icon" in "".join(c["source"]) for c in task["cells"])
+
+
+# ------------------------------------------------------------------ START
+START = "curriculum/START.ipynb"
+
+
+@pytest.mark.parametrize("spread", [0.0, 5.0, 20.0])
+def test_the_start_pages_slider_chart_names_its_rules_and_says_what_it_shows(spread) -> None:
+    """START's 'variation is everywhere' chart: the run chart rules it applied are named, its
+    claim ("nothing about the system changed": no signal) holds at every slider position, and
+    its text description tells a screen reader the median the dashed line shows."""
+    namespace: dict = {}
+    exec(cell(START, "start-07"), namespace)
+    exec(cell(START, "start-08").split("spread = widgets.FloatSlider")[0], namespace)
+    data = namespace["weekly_measure"](spread)
+    spec = namespace["run_chart"](data).to_dict()
+    assert spec["title"]["subtitle"] == "Anhøj rules: no signal: everyday variation"
+    median = qic(data["value"], chart="run").data["cl"].iloc[0]
+    assert median == pytest.approx(data["value"].median())
+    assert f"The centre line (median) is {median:.3g}" in spec["description"]
+    assert "nothing about the system changed" in prose(cell(START, "start-06"))
