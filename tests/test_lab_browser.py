@@ -17,7 +17,9 @@ MINUTE = 60_000
 KERNEL_WAIT = 3 * MINUTE
 
 
-def wait_for_connected_kernel(server: Server, timeout: float = KERNEL_WAIT / 1000) -> None:
+def wait_for_connected_kernel(
+    server: Server, timeout: float = KERNEL_WAIT / 1000, notebook: str = "START.ipynb"
+) -> None:
     """Wait until the notebook's kernel is idle with the browser connected to it.
 
     JupyterLab drops "Run All" clicked before its kernel connection is up, and its toolbar
@@ -27,11 +29,11 @@ def wait_for_connected_kernel(server: Server, timeout: float = KERNEL_WAIT / 100
     while time.monotonic() < deadline:
         with urllib.request.urlopen(server.url("api/sessions")) as response:
             sessions = json.load(response)
-        kernels = [s["kernel"] for s in sessions if s["path"].endswith("START.ipynb")]
+        kernels = [s["kernel"] for s in sessions if s["path"].endswith(notebook)]
         if kernels and kernels[0]["execution_state"] == "idle" and kernels[0]["connections"]:
             return
         time.sleep(0.5)
-    raise AssertionError(f"the START.ipynb kernel did not connect within {timeout:.0f}s")
+    raise AssertionError(f"the {notebook} kernel did not connect within {timeout:.0f}s")
 
 
 def run_all_cells(page: object, server: Server) -> None:
@@ -57,6 +59,16 @@ def test_start_page_shows_a_working_slider_and_an_offline_chart(lab_server, page
     drawn = tab.locator(".vega-embed").first.inner_text()
     assert "A stable process still varies" in drawn
     assert "Anhøj rules: no signal" in drawn  # the rule set it applied, named on the chart
+
+    # A screen reader names the handle the keyboard moves by the slider's description.
+    handle = tab.locator(".widget-slider .noUi-handle").first
+    handle.wait_for(state="attached")
+    tab.wait_for_function(
+        "() => document.querySelector('.widget-slider .noUi-handle')"
+        ".getAttribute('aria-label') === 'Variation'",
+        timeout=MINUTE,
+    )
+    assert handle.get_attribute("role") == "slider"
 
     # A learner drags the slider (here with the keyboard); the chart must redraw.
     before = chart.screenshot()
@@ -127,3 +139,27 @@ def test_lesson_tabs_say_which_level_they_belong_to(lab_server, page):
     with urllib.request.urlopen(lab_server.url("api/contents/curriculum/foundation")) as listing:
         names = {item["name"] for item in json.load(listing)["content"]}
     assert "measurement.ipynb" in names
+
+
+def test_opening_a_lesson_does_not_mark_it_changed(lab_server, page):
+    """JupyterLab writes the kernel's language_info into a notebook when its kernel starts,
+    which marked every lesson changed ("Save changes?" on closing it untouched, autosave
+    rewriting it). Opening is not editing; an edit still is."""
+    tab = page.page
+    lesson = "curriculum/foundation/pdsa.ipynb"
+    tab.goto(lab_server.url(f"lab/tree/{lesson}?reset"))
+    tab.wait_for_selector(".jp-Notebook .jp-Cell", timeout=MINUTE)
+    wait_for_connected_kernel(lab_server, notebook="pdsa.ipynb")
+    tab.wait_for_timeout(3000)  # the kernel's info has arrived and been written by now
+    current = tab.locator(".lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-current")
+    assert "pdsa.ipynb" in current.inner_text()
+    assert "jp-mod-dirty" not in (current.get_attribute("class") or "")
+    # A real edit (never saved: the page closes well before autosave) still marks it changed.
+    tab.locator(".jp-Notebook .jp-MarkdownCell").first.dblclick()
+    tab.keyboard.type("x")
+    tab.wait_for_function(
+        "() => document.querySelector('.lm-DockPanel-tabBar .lm-TabBar-tab.jp-mod-current')"
+        ".classList.contains('jp-mod-dirty')",
+        timeout=MINUTE,
+    )
+    assert page.errors == []

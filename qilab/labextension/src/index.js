@@ -102,4 +102,114 @@ const tabLabels = {
   }
 };
 
-export default [runWhenReady, tabLabels];
+/**
+ * Why: opening a lesson marked it changed ("Save changes?" on closing an untouched lesson, and
+ * autosave rewriting the file) before the learner did anything. When a notebook's kernel
+ * starts, JupyterLab writes the kernel's `language_info` (and `kernelspec`) into the
+ * notebook's metadata, which marks it dirty; the lessons keep only `{"name": "python"}`, and
+ * the Python version a kernel reports differs from machine to machine, so no committed value
+ * can match every learner's kernel.
+ *
+ * The fix: after such a change, a notebook whose cells and other metadata are exactly as they
+ * were loaded (or last saved) is marked clean again. Any real edit — a cell typed in, a cell
+ * run — leaves it dirty as usual.
+ */
+const KERNEL_METADATA = ['language_info', 'kernelspec'];
+
+function contentWithoutKernelMetadata(model) {
+  const notebook = model.toJSON();
+  const metadata = { ...notebook.metadata };
+  for (const key of KERNEL_METADATA) {
+    delete metadata[key];
+  }
+  return JSON.stringify({ cells: notebook.cells, metadata });
+}
+
+const openingIsNotEditing = {
+  id: '@qilab/lab-extension:opening-is-not-editing',
+  description: 'A notebook is not marked changed because its kernel started.',
+  autoStart: true,
+  requires: [INotebookTracker],
+  activate: (app, tracker) => {
+    const watch = panel => {
+      const context = panel.context;
+      let asLoaded = null;
+      const remember = () => {
+        asLoaded = contentWithoutKernelMetadata(context.model);
+      };
+      context.ready.then(remember);
+      context.saveState.connect((_, state) => {
+        if (state === 'completed') {
+          remember();
+        }
+      });
+      context.model.metadataChanged.connect((model, change) => {
+        if (asLoaded === null || !KERNEL_METADATA.includes(change.key)) {
+          return;
+        }
+        setTimeout(() => {
+          // after JupyterLab has marked the notebook dirty for this change
+          if (
+            !model.isDisposed &&
+            model.dirty &&
+            contentWithoutKernelMetadata(model) === asLoaded
+          ) {
+            model.dirty = false;
+          }
+        }, 0);
+      });
+    };
+    tracker.forEach(watch);
+    tracker.widgetAdded.connect((_, panel) => watch(panel));
+  }
+};
+
+/**
+ * Why: a simulation's slider handle (ipywidgets draws it with noUiSlider) is what the keyboard
+ * focuses and a screen reader announces, as "slider, 5" with no name: its description is a
+ * separate label the handle does not point to (WCAG 2.2, 4.1.2 Name, Role, Value). Each handle
+ * gets its slider's description as its accessible name ("Variation"; "… (lower)" and
+ * "… (upper)" for a range), in lessons and simulations alike.
+ */
+function nameSliderHandles(root) {
+  if (!root.querySelectorAll) {
+    return;
+  }
+  for (const handle of root.querySelectorAll('.widget-slider .noUi-handle')) {
+    const slider = handle.closest('.widget-slider');
+    const label = slider && slider.querySelector(':scope > .widget-label');
+    const text = label ? label.textContent.trim() : '';
+    if (!text) {
+      continue;
+    }
+    const handles = slider.querySelectorAll('.noUi-handle');
+    let name = text;
+    if (handles.length === 2) {
+      name = `${text} (${handle === handles[0] ? 'lower' : 'upper'})`;
+    }
+    if (handle.getAttribute('aria-label') !== name) {
+      handle.setAttribute('aria-label', name);
+    }
+  }
+}
+
+const sliderNames = {
+  id: '@qilab/lab-extension:slider-names',
+  description: "Slider handles are named by their slider's description, for screen readers.",
+  autoStart: true,
+  activate: () => {
+    nameSliderHandles(document.body);
+    new MutationObserver(changes => {
+      for (const change of changes) {
+        for (const node of change.addedNodes) {
+          if (node.nodeType === Node.ELEMENT_NODE) {
+            const inside = node.closest && node.closest('.widget-slider');
+            nameSliderHandles(inside ? inside.parentElement || node : node);
+          }
+        }
+      }
+    }).observe(document.body, { childList: true, subtree: true });
+  }
+};
+
+export default [runWhenReady, tabLabels, openingIsNotEditing, sliderNames];
