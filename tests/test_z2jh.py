@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import asyncio
 import csv
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -51,6 +52,13 @@ LEARNERS = {"101": "alice", "102": ODD}
 CAPITALS = "B.Jones"
 TEACHER = "901"
 NRPS_CLAIM = "https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice"
+
+
+def run_coroutine(coroutine: Any) -> Any:
+    """Run a coroutine to its end in a thread of its own: in the full suite, Playwright's event
+    loop runs in pytest's thread, where ``asyncio.run`` refuses to start another."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def values() -> dict[str, Any]:
@@ -131,7 +139,7 @@ def log_in(authenticator: Any, token: str) -> dict[str, Any]:
     identity = authenticator.check_launch(token)
     handler = SimpleNamespace(qilab_launch=identity)  # what the callback handler carries
     claims = jwt.decode(token, options={"verify_signature": False})
-    return asyncio.run(authenticator.get_authenticated_user(handler, claims))
+    return run_coroutine(authenticator.get_authenticated_user(handler, claims))
 
 
 def test_the_hub_logs_people_in_as_qilab_hub_does(lms_course) -> None:
@@ -217,7 +225,7 @@ def pod(c: Config, name: str, groups: list[str]) -> tuple[Any, Any]:
             await result
         return spawner, await spawner.get_pod_manifest()
 
-    return asyncio.run(build())
+    return run_coroutine(build())
 
 
 def mounts_of(manifest: Any) -> dict[str, tuple[str, str | None, bool]]:
