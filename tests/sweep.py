@@ -49,6 +49,7 @@ class SweepReport:
     screenshots: list[Path] = field(default_factory=list)
     ran_anything: bool = True
     seconds: float = 0.0
+    stuck_static: bool = False
 
     @property
     def charts(self) -> list[dict[str, Any]]:
@@ -59,6 +60,8 @@ class SweepReport:
         found: list[str] = []
         if not self.ran_anything:
             found.append("Run All did nothing: every code cell stayed [ ] and nothing said why")
+        if self.stuck_static:
+            found.append("the live widgets never replaced the page's static rendering in 120 s")
         for index, cell in sorted(self.cells.items()):
             where = f"cell {index} ({cell['source'][:40]!r})"
             if cell["kind"] == "code" and cell["prompt"] in {"[ ]:", "[*]:"} and cell["source"]:
@@ -191,6 +194,12 @@ def open_in_voila(page: Any, url: str, name: str, shots: Path | None) -> SweepRe
     # Voila shows the page once every cell has run; widgets then render in the browser.
     page.wait_for_selector(".jp-OutputArea-output, .jp-RenderedHTMLCommon", timeout=300_000)
     page.wait_for_load_state("networkidle")
+    # A case page first shows its own static rendering of each widget (qilab.cases.prerender);
+    # what is checked here is the live page, once every widget has replaced it.
+    try:
+        page.wait_for_function("!document.querySelector('.qilab-prerender')", timeout=120_000)
+    except Exception:  # reported below as what the visitor was left with
+        report.stuck_static = True
     report.seconds = time.monotonic() - started
     visit_every_cell(page, report, shots, "html", root="body")
     return report

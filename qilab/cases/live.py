@@ -47,6 +47,7 @@ def setup() -> None:
     from qilab.notebook import setup_notebook
     from qilab.offline import served_esm
 
+    from . import prerender
     from .vega import served_url
 
     setup_notebook()
@@ -55,6 +56,8 @@ def setup() -> None:
         # Every JupyterChart made from now on (simulations' charts too) uses the served bundle.
         _SERVED[url] = served_esm(url)
         alt.JupyterChart._esm = _SERVED[url]
+    if url:
+        prerender.enable()  # the page shows charts before Voila's front end starts
 
 
 _SERVED: dict[str, str] = {}
@@ -66,7 +69,7 @@ def _offline() -> None:
 
 def _caption(description: str) -> widgets.HTML:
     caption = widgets.HTML(
-        f'<p role="note" style="max-width:760px;color:#333;font-size:14px">'
+        f'<p role="note" style="max-width:760px;color:#333;font-size:14px;line-height:1.45">'
         f"{html.escape(description)}</p>"
     )
     caption.add_class("qilab-chart-caption")
@@ -256,7 +259,9 @@ def slider_chart(
         description=label,
         continuous_update=False,
         style={"description_width": "initial"},
-        layout=widgets.Layout(width="520px"),
+        # Long descriptions ("Load the analyser every (minutes; ...)") take their own width:
+        # the track keeps a usable length beside them, up to the chart's width.
+        layout=widgets.Layout(width="100%", max_width="760px"),
     )
     return ChartControl(control, build, lambda v: check_number(v, lo, hi, step))
 

@@ -39,8 +39,10 @@ def _script_json(data: Any) -> str:
 class StaticRenderer:
     """Render widget models, by id, from a notebook's saved widget state."""
 
-    def __init__(self, state: dict[str, Any]) -> None:
+    def __init__(self, state: dict[str, Any], control_note: str = LIVE_ONLY) -> None:
         self.state = state
+        #: Shown beside each control, which is disabled: why it does not respond (yet).
+        self.control_note = control_note
 
     def model(self, model_id: str) -> tuple[str, dict[str, Any]]:
         entry = self.state.get(model_id) or {}
@@ -93,7 +95,7 @@ class StaticRenderer:
             )
             return (
                 f'<div class="qilab-static-control">{label} <select disabled '
-                f'aria-label="{label or "choice"}">{options}</select> {LIVE_ONLY}</div>'
+                f'aria-label="{label or "choice"}">{options}</select> {self.control_note}</div>'
             )
         if name.endswith("SliderModel") and "value" in state:
             value = html.escape(str(state["value"]))
@@ -101,7 +103,7 @@ class StaticRenderer:
             return (
                 f'<div class="qilab-static-control">{label} <input type="range" disabled '
                 f'min="{lo}" max="{hi}" value="{value}" aria-label="{label or "slider"}"> '
-                f"<strong>{value}</strong>{LIVE_ONLY}</div>"
+                f"<strong>{value}</strong>{self.control_note}</div>"
             )
         return ""  # buttons and other inputs mean nothing without a kernel
 

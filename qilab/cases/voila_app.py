@@ -57,6 +57,9 @@ from .gallery import gallery_html
 from .server import render_path
 from .vega import BUNDLE_PATH
 
+#: The lab extension's source folder: scripts the case pages share with JupyterLab.
+LAB_SCRIPTS = Path(__file__).resolve().parent.parent / "labextension" / "src"
+
 #: Voila routes a visitor never needs: the folder browser and the contents API.
 REMOVED_HANDLERS = (TornadoVoilaTreeHandler, VoilaContentsHandler)
 
@@ -283,6 +286,11 @@ class CasesVoila(Voila):
 
     name = "qilab-cases"
     open_path = Unicode("", config=True, help="Page to open in the browser, e.g. a case.")
+
+    def setup_template_dirs(self) -> None:
+        super().setup_template_dirs()
+        # The qilab-cases template includes the lab extension's DOM-only scripts (one copy).
+        self.template_paths.append(str(LAB_SCRIPTS))
 
     def _host_checked(self, handler: type) -> type:
         hosts = frozenset(self.tornado_settings.get("local_hostnames", ["localhost"]))

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import math
+import re
 
 import altair as alt
 import pandas as pd
 import pytest
 
-from qilab.cases import live
+from qilab.cases import live, prerender
 from qilab.cases.live import ControlValueError, check_choice, check_number
 from qilab.cases.vega import URL_ENV
 from qilab.offline import served_esm
@@ -90,3 +92,36 @@ def test_under_qilab_cases_charts_load_the_served_bundle_not_their_own(monkeypat
         assert "https://" not in chart._esm and "http://" not in chart._esm
     finally:
         alt.JupyterChart._esm = original
+
+
+def test_widgets_carry_their_static_rendering_only_under_qilab_cases(monkeypatch):
+    """The page shows a chart before Voila's front end starts (qilab.cases.prerender); a lesson
+    in JupyterLab keeps plain widget outputs (nothing extra saved in the notebook)."""
+    from IPython.testing.globalipapp import get_ipython
+
+    shell = get_ipython()
+    original = alt.JupyterChart._esm
+    shell.display_formatter.formatters.pop(prerender.PRERENDER_TYPE, None)
+    try:
+        monkeypatch.delenv(URL_ENV, raising=False)
+        live.setup()
+        panel = live.slider_chart("Batch every", 0, 120, 15, 60, bars)
+        assert prerender.PRERENDER_TYPE not in shell.display_formatter.format(panel)[0]
+
+        monkeypatch.setenv(URL_ENV, "/qilab/vega-embed.js")
+        live.setup()
+        data = shell.display_formatter.format(panel)[0]
+        assert "application/vnd.jupyter.widget-view+json" in data, "the live widget is kept"
+        static = data[prerender.PRERENDER_TYPE]
+        # The chart as it stands (its spec and description), and the control shown disabled.
+        spec = json.loads(re.search(r"<script[^>]*>(.*?)</script>", static, re.S).group(1))
+        assert spec["description"] == panel.chart.chart.description
+        assert 'type="range" disabled' in static and 'value="60"' in static
+        assert "loading" in static
+        # The state at display time: move the slider, and the rendering follows.
+        panel.control.value = 30
+        again = shell.display_formatter.format(panel)[0][prerender.PRERENDER_TYPE]
+        assert 'value="30"' in again and again != static
+    finally:
+        alt.JupyterChart._esm = original
+        shell.display_formatter.formatters.pop(prerender.PRERENDER_TYPE, None)

@@ -112,6 +112,8 @@ def check_case_page(cases_server: Server, page, case) -> None:
     assert controls.count() == len(CONTROL_CALLS.findall(code_of(case)))
     if "WinterApp" in code_of(case):
         tab.locator(".qilab-app .qilab-chart svg.marks").first.wait_for(timeout=MINUTE)
+    # Every static rendering (qilab.cases.prerender) has given way to its live widget.
+    tab.wait_for_function("!document.querySelector('.qilab-prerender')", timeout=MINUTE)
     text = tab.locator("body").inner_text()
     assert "live.setup" not in text and "from qilab" not in text, "no code on the page"
     assert "Traceback" not in text and "could not be shown" not in text
@@ -135,6 +137,81 @@ def check_case_page(cases_server: Server, page, case) -> None:
     assert page.errors == []
     assert page.external_requests() == []
     assert re.search(rf"Using pre-heated kernel: \S+ for {case.slug}\.ipynb", cases_server.output())
+
+
+STATIC_FIRST = "batching-blood-tests"
+CELL_OUTPUT = "script[type='application/vnd.voila.cell-output+json']"
+
+
+def chart_titles(tab, scope: str) -> list[str]:
+    return tab.eval_on_selector_all(
+        f"{scope} .qilab-chart svg.marks",
+        "svgs => svgs.map(s => (s.querySelector('.role-title-text') || {}).textContent"
+        " + ' | ' + s.getAttribute('aria-label'))",
+    )
+
+
+def test_a_case_is_read_with_its_charts_before_voilas_front_end_starts(cases_server, browser):
+    """A visitor on a slow laptop or network sees the case, its charts and tables at once,
+    from the page itself; the controls come alive when Voila's front end has started. Shown
+    by blocking that front end (voila.js) on one visit, and letting it run on another."""
+    case = next(c for c in CASES if c.slug == STATIC_FIRST)
+    url = f"{cases_server.base}/{case_path(case.slug)}"
+    panels = len(PANEL_CALLS.findall(code_of(case)))
+
+    wait_until_warm(cases_server, case.slug)
+    blocked = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        tab = blocked.new_page()
+        tab.route("**/voila.js", lambda route: route.abort())
+        tab.goto(url, timeout=2 * MINUTE)
+        tab.wait_for_function(
+            f"document.querySelectorAll('.qilab-prerender .qilab-chart svg.marks').length "
+            f">= {panels}",
+            timeout=MINUTE,
+        )
+        assert tab.locator(".jp-OutputArea-output .jupyter-widgets").count() == 0, (
+            "Voila's front end was blocked: what shows is the page's own rendering"
+        )
+        text = tab.locator("body").inner_text()
+        assert "Illustrative data" in text and "The trade-off for one synthetic day" in text
+        assert tab.locator("table.qilab-table").is_visible(), "tables are plain HTML in the page"
+        assert "Traceback" not in text and "live.setup" not in text
+        slider = tab.locator(".qilab-prerender input[type=range]")
+        assert (
+            slider.is_disabled() and "loading" in tab.locator(".qilab-prerender").first.inner_text()
+        )
+        static_titles = chart_titles(tab, ".qilab-prerender")
+        assert all(t.split(" | ")[1] not in ("None", "Vega visualization") for t in static_titles)
+        # What Voila's front end receives has no copy of the static rendering.
+        outputs = tab.eval_on_selector_all(CELL_OUTPUT, "els => els.map(e => e.textContent)")
+        assert outputs and not any("vnd.qilab.prerender" in o for o in outputs)
+    finally:
+        blocked.close()
+
+    wait_until_warm(cases_server, case.slug)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.goto(url, timeout=2 * MINUTE)
+        tab.wait_for_function("!document.querySelector('.qilab-prerender')", timeout=2 * MINUTE)
+        # Each chart once, live, visible, and the same chart the page showed before.
+        assert chart_titles(tab, ".jp-OutputArea-output") == static_titles
+        hidden = tab.eval_on_selector_all(
+            ".jp-OutputArea-output",
+            "els => els.filter(e => getComputedStyle(e).visibility === 'hidden').length",
+        )
+        assert hidden == 0
+        # The live slider's handle is named for a screen reader (the lab extension's script).
+        label = tab.locator(".qilab-case-control .widget-label").first.inner_text().strip()
+        assert tab.locator(".noUi-handle").first.get_attribute("aria-label") == label
+        # ... and its track keeps a usable length beside a long description.
+        assert tab.locator(".qilab-case-control .noUi-target").first.bounding_box()["width"] >= 200
+        assert errors == []
+    finally:
+        context.close()
 
 
 def kernel_id_of(server: Server, slug: str) -> str:
