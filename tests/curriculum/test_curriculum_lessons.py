@@ -7,8 +7,9 @@ and nothing tried to reach the internet.
 
 The charts those runs drew (every ``JupyterChart``, simulations' included) are then drawn again
 in Chromium and read as a person reads them: no label cut short by Vega's label limit or by the
-chart's edge, no percentage axis counting below 0 or past 100, every chart described in words
-and every SPC or run chart naming the rules it applied.
+chart's edge, no percentage axis counting below 0 or past 100, no fractional ticks on an axis of
+numbered points (draw 1.4), every chart described in words and every SPC or run chart naming
+the rules it applied.
 """
 
 from __future__ import annotations
@@ -83,6 +84,28 @@ SPC = re.compile(r"\b(Run|I|MR|XmR|Xbar|S|C|U|P|C′|U′|P′|G|T) chart\b")
 PERCENT = re.compile(r"%|\bper ?cent", re.IGNORECASE)
 
 
+def numbered_x(spec: dict) -> bool:
+    """True when every quantitative x in *spec* is a whole number (point, day, draw numbers)."""
+    fields: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            encoding = node.get("encoding")
+            x = encoding.get("x") if isinstance(encoding, dict) else None
+            if isinstance(x, dict) and x.get("type") == "quantitative" and "field" in x:
+                fields.add(x["field"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    rows = [row for data in spec.get("datasets", {}).values() for row in data]
+    values = [row[f] for row in rows for f in fields if isinstance(row.get(f), int | float)]
+    return bool(values) and all(float(v).is_integer() for v in values)
+
+
 def chart_problems(drawn: Drawn, spec: dict) -> list[str]:
     """What a person would find wrong with one drawn chart, in words (empty: nothing)."""
     if drawn.error:
@@ -98,6 +121,13 @@ def chart_problems(drawn: Drawn, spec: dict) -> list[str]:
             problems.append(
                 f"percentage axis {axis.title_text!r} runs {min(numbers):g} to {max(numbers):g}"
             )
+    if numbered_x(spec):
+        for axis in drawn.axes:
+            fractions = [n for n in axis.numbers() if n != int(n)]
+            if axis.label.startswith("X-axis") and fractions:
+                problems.append(
+                    f"x axis {axis.title_text!r} numbers whole points with ticks {fractions[:3]}"
+                )
     description = spec.get("description", "")
     if len(description) < 30:
         problems.append(f"no text description (it has {description!r})")
@@ -112,14 +142,23 @@ def chart_problems(drawn: Drawn, spec: dict) -> list[str]:
 def test_chart_problems_sees_each_defect():
     """The sweep below can fail: each defect it looks for, drawn by hand, is named."""
     drawn = Drawn(
-        axes=[Axis("", ["Utilisation (%)"], ["0", "60", "120"])],
+        axes=[
+            Axis("Y-axis", ["Utilisation (%)"], ["0", "60", "120"]),
+            Axis("X-axis titled 'Draw'", ["Draw"], ["1.0", "1.4", "1.8"]),
+        ],
         texts=["Skin inspection missed or…"],
         clipped=["Apr–Dec 2024"],
     )
-    found = " ".join(chart_problems(drawn, {"description": "I chart of waits, 20 points"}))
+    spec = {
+        "description": "I chart of waits, 20 points",
+        "encoding": {"x": {"field": "x", "type": "quantitative"}},
+        "datasets": {"points": [{"x": 1}, {"x": 2}, {"x": 3}]},
+    }
+    found = " ".join(chart_problems(drawn, spec))
     assert "cut short" in found and "past the chart's edge" in found
     assert "runs 0 to 120" in found
     assert "no text description" in found and "names no rule set" in found
+    assert "numbers whole points with ticks [1.4, 1.8]" in found
 
 
 @pytest.mark.browser
