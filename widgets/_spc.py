@@ -108,7 +108,13 @@ def frames(res: Any) -> dict[str, pd.DataFrame]:
 
 def template(ylab: str, xlab: str) -> alt.TopLevelMixin:
     """The chart, with its rows named so that :meth:`ChartArea.draw_data` can swap them."""
-    x = alt.X("x:Q", title=xlab, scale=alt.Scale(zero=False, nice=False))
+    # Every simulation numbers its points (point, day, draw): tick at whole numbers only.
+    x = alt.X(
+        "x:Q",
+        title=xlab,
+        axis=alt.Axis(tickMinStep=1, format="d"),
+        scale=alt.Scale(zero=False, nice=False),
+    )
     y = alt.Y("y:Q", title=ylab, scale=alt.Scale(zero=False))
     base = alt.Chart(alt.Data(name="points")).encode(x=x)
     layers: list[alt.Chart] = [

@@ -84,8 +84,11 @@ def make_chart(
     d = res.data
     labels = res.labels
     x_kind = _x_kind(d["x"])
+    whole = _whole_numbers(d["x"]) if x_kind == "Q" else False
     frame = _chart_frame(res, x_kind)
-    base = alt.Chart().encode(x=_x_encoding(x_kind, xlab or labels.get("xlab") or _xlab(res)))
+    base = alt.Chart().encode(
+        x=_x_encoding(x_kind, xlab or labels.get("xlab") or _xlab(res), whole=whole)
+    )
     y_title = ylab or labels.get("ylab") or _ylab(res)
     y_enc = alt.Y("y:Q", title=y_title, scale=alt.Scale(zero=False))
 
@@ -146,7 +149,7 @@ def make_chart(
     if rules:
         rule_frame = pd.DataFrame(rules)
         rule_data = {"values": _records(rule_frame, x_kind)}
-        rx = _x_encoding(x_kind, None)
+        rx = _x_encoding(x_kind, None, whole=whole)
         layers.append(
             alt.Chart(rule_data)
             .mark_rule(strokeWidth=1)
@@ -201,11 +204,21 @@ def _x_kind(x: pd.Series) -> str:
     return "O"
 
 
-def _x_encoding(kind: str, title: str | None) -> alt.X:
+def _whole_numbers(x: pd.Series) -> bool:
+    """True when every x is a whole number (a point, draw or week number, not a measurement)."""
+    values = pd.to_numeric(x, errors="coerce").dropna()
+    return bool(len(values)) and bool((values % 1 == 0).all())
+
+
+def _x_encoding(kind: str, title: str | None, whole: bool = False) -> alt.X:
     if kind == "T":
         return alt.X("x:T", title=title, scale=alt.Scale(padding=8))
     if kind == "Q":
-        return alt.X("x:Q", title=title, scale=alt.Scale(zero=False, nice=False, padding=8))
+        # Numbered points (draw 1-6) tick at whole numbers only: never "1.4" or "2.2".
+        axis = alt.Axis(tickMinStep=1, format="d") if whole else alt.Axis()
+        return alt.X(
+            "x:Q", title=title, axis=axis, scale=alt.Scale(zero=False, nice=False, padding=8)
+        )
     return alt.X("x:O", title=title, sort=None)
 
 

@@ -6,7 +6,9 @@ Used by the curriculum tests as a script (one subprocess per notebook, so two ca
 
 It prints one JSON object: ``ok``, the ``error`` (if a cell failed), every ``stderr`` output,
 every attempt to reach a host other than this machine (``network``), the text/HTML outputs
-(``outputs``) and the ``seconds`` taken. The kernel runs with its working directory beside the
+(``outputs``), the Vega-Lite spec of every chart the notebook drew (``charts``: Altair's
+``JupyterChart`` widgets, simulations' charts included, as the kernel left them) and the
+``seconds`` taken. The kernel runs with its working directory beside the
 notebook and with a ``sitecustomize`` that refuses and logs any connection off this machine, so
 "works offline" is checked, not assumed. The notebook file itself is never written.
 """
@@ -106,12 +108,28 @@ def run(path: Path, timeout: int = 240) -> dict:
                 outputs.append(data.get("text/html") or data.get("text/plain") or "")
     return {
         "ok": error is None,
+        "charts": charts(nb),
         "error": error,
         "stderr": stderr,
         "network": network,
         "outputs": outputs,
         "seconds": round(seconds, 1),
     }
+
+
+def charts(nb: nbformat.NotebookNode) -> list[dict]:
+    """Every chart spec the kernel left in its widgets' state (nbclient stores it), in order.
+
+    Each is ``{"model": widget id, "spec": Vega-Lite spec}``; the placeholder an app shows
+    before it first draws (a spec with no data) is left out.
+    """
+    state = nb.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    found = []
+    for model, widget in state.get("state", {}).items():
+        spec = widget.get("state", {}).get("spec")
+        if isinstance(spec, dict) and ("data" in spec or "datasets" in spec):
+            found.append({"model": model, "spec": spec})
+    return found
 
 
 if __name__ == "__main__":

@@ -4,18 +4,26 @@ Each notebook runs in its own kernel through ``run_notebook.py`` (a subprocess),
 to use both cores, with connections off this machine refused and logged. A lesson passes only
 if no cell fails, nothing is written to stderr (a warning in a lesson is a bug a learner sees)
 and nothing tried to reach the internet.
+
+The charts those runs drew (every ``JupyterChart``, simulations' included) are then drawn again
+in Chromium and read as a person reads them: no label cut short by Vega's label limit or by the
+chart's edge, no percentage axis counting below 0 or past 100, no fractional ticks on an axis of
+numbered points (draw 1.4), every chart described in words and every SPC or run chart naming
+the rules it applied.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from chart_render import Axis, Drawn, draw
 
 from qilab.curriculum import current_learner, load_manifest
 
@@ -23,6 +31,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.timeout(1200)]
 
 REPO = Path(__file__).resolve().parents[2]
 RUNNER = Path(__file__).with_name("run_notebook.py")
+ARTIFACTS = REPO / ".qilab" / "test-artifacts"
 LESSONS = [m.lesson for m in load_manifest(REPO).modules]
 NOTEBOOKS = ["START.ipynb", *LESSONS]
 
@@ -67,6 +76,119 @@ def test_notebook_runs_top_to_bottom_offline_and_quietly(results, notebook):
     assert result["ok"], f"{notebook} failed:\n{result['error']}"
     assert result["stderr"] == [], f"{notebook} wrote to stderr:\n" + "\n".join(result["stderr"])
     assert result["network"] == [], f"{notebook} tried to reach {result['network']}"
+
+
+#: An SPC or run chart, by the words its text description starts with ("P′ chart of …").
+SPC = re.compile(r"\b(Run|I|MR|XmR|Xbar|S|C|U|P|C′|U′|P′|G|T) chart\b")
+#: A percentage axis, by its title ("% answering 'Yes'", "Bed occupancy (%)", "cumulative %").
+PERCENT = re.compile(r"%|\bper ?cent", re.IGNORECASE)
+
+
+def numbered_x(spec: dict) -> bool:
+    """True when every quantitative x in *spec* is a whole number (point, day, draw numbers)."""
+    fields: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            encoding = node.get("encoding")
+            x = encoding.get("x") if isinstance(encoding, dict) else None
+            if isinstance(x, dict) and x.get("type") == "quantitative" and "field" in x:
+                fields.add(x["field"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    rows = [row for data in spec.get("datasets", {}).values() for row in data]
+    values = [row[f] for row in rows for f in fields if isinstance(row.get(f), int | float)]
+    return bool(values) and all(float(v).is_integer() for v in values)
+
+
+def chart_problems(drawn: Drawn, spec: dict) -> list[str]:
+    """What a person would find wrong with one drawn chart, in words (empty: nothing)."""
+    if drawn.error:
+        return [f"Vega could not draw it: {drawn.error}"]
+    problems = []
+    if drawn.truncated():
+        problems.append(f"labels cut short by Vega's label limit: {drawn.truncated()}")
+    if drawn.clipped:
+        problems.append(f"text reaching past the chart's edge: {drawn.clipped}")
+    for axis in drawn.axes:
+        numbers = axis.numbers()
+        if PERCENT.search(axis.title_text) and numbers and (min(numbers) < 0 or max(numbers) > 100):
+            problems.append(
+                f"percentage axis {axis.title_text!r} runs {min(numbers):g} to {max(numbers):g}"
+            )
+    if numbered_x(spec):
+        for axis in drawn.axes:
+            fractions = [n for n in axis.numbers() if n != int(n)]
+            if axis.label.startswith("X-axis") and fractions:
+                problems.append(
+                    f"x axis {axis.title_text!r} numbers whole points with ticks {fractions[:3]}"
+                )
+    description = spec.get("description", "")
+    if len(description) < 30:
+        problems.append(f"no text description (it has {description!r})")
+    title = spec.get("title")
+    subtitle = title.get("subtitle", "") if isinstance(title, dict) else ""
+    subtitle = subtitle if isinstance(subtitle, str) else " ".join(subtitle)
+    if SPC.search(description) and "rules" not in subtitle:
+        problems.append(f"an SPC/run chart that names no rule set (subtitle {subtitle!r})")
+    return problems
+
+
+def test_chart_problems_sees_each_defect():
+    """The sweep below can fail: each defect it looks for, drawn by hand, is named."""
+    drawn = Drawn(
+        axes=[
+            Axis("Y-axis", ["Utilisation (%)"], ["0", "60", "120"]),
+            Axis("X-axis titled 'Draw'", ["Draw"], ["1.0", "1.4", "1.8"]),
+        ],
+        texts=["Skin inspection missed or…"],
+        clipped=["Apr–Dec 2024"],
+    )
+    spec = {
+        "description": "I chart of waits, 20 points",
+        "encoding": {"x": {"field": "x", "type": "quantitative"}},
+        "datasets": {"points": [{"x": 1}, {"x": 2}, {"x": 3}]},
+    }
+    found = " ".join(chart_problems(drawn, spec))
+    assert "cut short" in found and "past the chart's edge" in found
+    assert "runs 0 to 120" in found
+    assert "no text description" in found and "names no rule set" in found
+    assert "numbers whole points with ticks [1.4, 1.8]" in found
+
+
+@pytest.mark.browser
+def test_every_lesson_chart_reads_in_full(results, page):
+    """Every chart in every lesson, drawn in Chromium: labels whole, percentages 0–100."""
+    shots = ARTIFACTS / "lesson-charts"
+    problems, drawn_by_lesson = [], {}
+    for name in NOTEBOOKS:
+        specs = [chart["spec"] for chart in results[name].get("charts", [])]
+        shot = shots / (name.replace("/", "-").removesuffix(".ipynb") + ".png")
+        drawn_by_lesson[name] = drawn = draw(page.page, specs, shot)
+        for i, (one, spec) in enumerate(zip(drawn, specs, strict=True)):
+            problems += [f"{name}, chart {i + 1}: {p}" for p in chart_problems(one, spec)]
+    assert sum(len(d) for d in drawn_by_lesson.values()) >= 30  # the sweep saw the charts
+    assert problems == [], "\n".join(problems)
+    assert page.external_requests() == []
+
+    # The defects a doctor met on the walk, each checked where it was met.
+    flow = drawn_by_lesson["practitioner/systems.ipynb"]
+    days = next(d for d in flow if "Day of the simulated week" in d.texts).axis(
+        "Day of the simulated week"
+    )
+    assert days.labels == ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"]
+    curve = next(d for d in flow if "Utilisation of the bottleneck (%)" in d.texts)
+    assert max(curve.axis("Utilisation of the bottleneck (%)").numbers()) == 100
+    wards = drawn_by_lesson["foundation/codesign.ipynb"][0]
+    assert {"Ash Ward", "Beech Ward", "Cedar Ward", "Apr–Dec 2024", "Jan–Mar 2025"} <= set(
+        wards.texts
+    )
+    assert not any(axis.slanted for axis in wards.axes)  # level labels, read without a tilt
 
 
 def test_start_page_shows_the_learners_real_progress(results):

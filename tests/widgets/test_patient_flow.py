@@ -147,3 +147,76 @@ def test_another_week_changes_the_luck():
     app.another.click()
     assert app.seed == 1
     assert app.result.four_hour_share() != first
+
+
+# ------------------------------------------------------------------ the two charts' axes
+
+
+def test_queue_chart_labels_the_days_by_name_not_as_decimals():
+    app = PatientFlowApp(seed=0)
+    x = app.queue_chart.spec["encoding"]["x"]
+    assert x["scale"]["domain"] == [0, 7]
+    assert x["axis"]["values"] == list(range(7))  # one tick a midnight, labelled by day name
+    assert "'Mon', 'Tue', 'Wed', 'Thu', 'Fri', 'Sat', 'Sun'" in x["axis"]["labelExpr"]
+    rows = app.queue_chart.data["queues"].set_index("hour")
+    assert rows.loc[0, "when"].iloc[0] == "Mon 00:00"
+    assert rows.loc[30, "when"].iloc[0] == "Tue 06:00"
+    assert rows.loc[167, "when"].iloc[0] == "Sun 23:00"
+    assert "Monday to Sunday" in app.queue_chart.description
+
+
+def test_a_two_week_run_gets_fourteen_days_on_its_axis_not_seven():
+    app = PatientFlowApp(seed=0, config=FlowConfig(weeks=2))
+    x = app.queue_chart.spec["encoding"]["x"]
+    assert x["scale"]["domain"] == [0, 14]
+    assert app.queue_chart.data["queues"]["day"].max() <= 14
+    assert app.queue_chart.data["queues"].set_index("hour").loc[24 * 8, "when"].iloc[0] == (
+        "Tue 00:00"
+    )
+
+
+def test_queueing_curve_never_runs_past_100_percent_utilisation():
+    app = PatientFlowApp(seed=0)
+    app.arrivals.value = 14  # demand 14 × 1.5 h ÷ 16 cubicles = 131 % of capacity
+    spec, data = app.curve_chart.spec, app.curve_chart.data
+    x_scales = [layer["encoding"]["x"].get("scale") for layer in spec["layer"]]
+    assert {"domain": [0, 100], "clamp": True} in x_scales
+    assert data["curve"]["utilisation"].max() < 100  # the formula is endless at 100 %
+    assert data["point"]["utilisation"].iloc[0] == 100  # the overloaded stage sits at the edge
+    text = app.curve_chart.description
+    assert "demand at Treatment was 131 % of its capacity" in text
+    assert "the orange dot sits at the 100 % edge" in text
+    assert "The axis stops at 100 %" in text
+    assert f"from 5 % to {data['curve']['utilisation'].max():.0f} %" in text  # as drawn
+
+
+@pytest.mark.parametrize("variation", [0.5, 1.0, 1.5])
+def test_queueing_curve_is_the_formula_the_lesson_cites(variation):
+    """Sakasegawa's many-server form of Kingman's formula, computed here from scratch."""
+    app = PatientFlowApp(seed=0, config=FlowConfig(variation=variation))
+    assert app.result.bottleneck == "Treatment"  # 16 cubicles, 1.5 hours each
+    curve = app.curve_chart.data["curve"]
+    rho = curve["utilisation"].to_numpy() / 100
+    c, hours = 16, 1.5
+    wq = rho ** (np.sqrt(2 * (c + 1)) - 1) / (c * (1 - rho)) * (1 + variation**2) / 2 * hours
+    np.testing.assert_allclose(curve["wait"], 60 * wq, rtol=1e-9)
+    assert rho.min() == pytest.approx(0.05) and len(curve) >= 40
+
+
+@pytest.mark.parametrize("rho", [0.8, 0.9])
+def test_the_simulated_waits_agree_with_the_curve(rho):
+    """The orange dot and the grey curve tell one story: 8 simulated weeks, 3 seeds, vs formula."""
+    waits = []
+    for seed in range(3):
+        cfg = FlowConfig(
+            arrivals_per_hour=10,
+            triage_nurses=10,
+            beds=200,
+            weeks=8,
+            clinicians=16,
+            treatment_minutes=60 * 1.6 * rho,
+        )
+        waits.append(simulate(cfg, seed=seed).stations.set_index("station").loc["Treatment"])
+    simulated = np.mean([w["mean_wait_min"] for w in waits])
+    predicted = 60 * float(kingman_wait(rho, 16, 1.6 * rho))
+    assert simulated == pytest.approx(predicted, rel=0.25)

@@ -304,7 +304,7 @@ def _journey_template() -> alt.TopLevelMixin:
         "step:O",
         title="Touchpoint in the journey",
         sort=None,
-        axis=alt.Axis(labelAngle=-30, labelLimit=160),
+        axis=alt.Axis(labelAngle=-30, labelLimit=320),
     )
     base = alt.Chart(alt.Data(name="journey"))
     line = base.mark_line(color=COLOURS["muted"]).encode(x=x, y="score:Q")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
+from functools import partial
 
 import altair as alt
 import ipywidgets as widgets
@@ -29,6 +31,9 @@ SOURCE = (
     "Sakasegawa, Ann. Inst. Stat. Math. 29, 1977 (many-server waits); Goldratt, The Goal (1984)."
 )
 VARIATION = {"Low (very predictable)": 0.5, "Typical": 1.0, "High (very unpredictable)": 1.5}
+#: The simulated week starts on a Monday at midnight (after the warm-up days); the model has
+#: a daily pattern of arrivals but no weekday one, so the names only help people read the axis.
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 
 
 class PatientFlowApp(widgets.VBox):
@@ -165,15 +170,19 @@ class PatientFlowApp(widgets.VBox):
             )
         self._headline(result)
         self._table(result)
-        queues = result.queues.assign(day=result.queues["hour"] / 24)
+        days = math.ceil(config.weeks * 7 - 1e-9)
         self.queue_chart.draw_data(
-            "queues", _queue_template, {"queues": queues}, self._queue_text(result)
+            f"queues-{days}",
+            partial(_queue_template, days),
+            {"queues": queue_rows(result)},
+            self._queue_text(result),
         )
+        curve = self._curve_data(result)
         self.curve_chart.draw_data(
             "curve",
             _curve_template,
-            self._curve_data(result),
-            self._curve_text(result),
+            curve,
+            self._curve_text(result, float(curve["curve"]["utilisation"].max())),
             title=f"Waits explode near 100 %: queueing curve for {result.bottleneck}",
         )
 
@@ -208,7 +217,8 @@ class PatientFlowApp(widgets.VBox):
             for s in r.stations.itertuples()
         ]
         return (
-            "Line chart of patients waiting at each stage over the week. " + "; ".join(parts) + "."
+            "Line chart of patients waiting at each stage, hour by hour, over the simulated week "
+            "(Monday to Sunday). " + "; ".join(parts) + "."
         )
 
     def _curve_data(self, r: FlowResult) -> dict[str, pd.DataFrame]:
@@ -222,7 +232,9 @@ class PatientFlowApp(widgets.VBox):
         observed = r.stations.set_index("station").loc[name]
         point = pd.DataFrame(
             {
-                "utilisation": [min(100 * float(observed["planned_utilisation"]), 120.0)],
+                # A stage is never busier than all of the time: demand beyond capacity sits at
+                # the 100 % edge (the description says so).
+                "utilisation": [min(100 * float(observed["planned_utilisation"]), 100.0)],
                 "wait": [float(observed["mean_wait_min"])],
                 "label": [f"{name} this week"],
             }
@@ -238,23 +250,59 @@ class PatientFlowApp(widgets.VBox):
         curve = pd.DataFrame({"utilisation": 100 * rho[keep], "wait": wait[keep]})
         return {"curve": curve, "point": point}
 
-    def _curve_text(self, r: FlowResult) -> str:
+    def _curve_text(self, r: FlowResult, top: float) -> str:
+        """The curve in words; *top* is the highest utilisation drawn (the rest is off scale)."""
         name = r.bottleneck
         obs = r.stations.set_index("station").loc[name]
-        return (
+        load = 100 * float(obs["planned_utilisation"])
+        wait = _minutes(obs["mean_wait_min"])
+        text = (
             f"The grey curve is the predicted average wait at {name} for utilisations from 5 % "
-            f"to 99 %; it rises slowly, then steeply near 100 %. This week {name} ran at "
-            f"{100 * obs['planned_utilisation']:.0f} % with an average wait of "
-            f"{_minutes(obs['mean_wait_min'])} (the orange dot)."
+            f"to {top:.0f} % (Sakasegawa's many-server form of Kingman's formula); it rises "
+            "slowly, then steeply near 100 %. The axis stops at 100 %: a stage cannot be busy "
+            "more than all of the time, and at 100 % the predicted wait is endless. "
+        )
+        if load >= 100:
+            return text + (
+                f"This week demand at {name} was {load:.0f} % of its capacity, more than it can "
+                f"ever serve: the orange dot sits at the 100 % edge, and its average wait "
+                f"({wait}) only grows the longer the week runs."
+            )
+        return text + (
+            f"This week {name} ran at {load:.0f} % with an average wait of {wait} (the orange dot)."
         )
 
 
-def _queue_template() -> alt.TopLevelMixin:
+def queue_rows(r: FlowResult) -> pd.DataFrame:
+    """The hourly queues with the day (0 = Monday midnight) and a readable time for tooltips."""
+    hour = r.queues["hour"]
+    names = np.array(DAY_NAMES)[(hour // 24).astype(int) % 7]
+    clock = (hour % 24).astype(int).map("{:02d}:00".format)
+    return r.queues.assign(day=hour / 24, when=names + " " + clock)
+
+
+def _queue_template(days: int = 7) -> alt.TopLevelMixin:
+    """Hourly queues on a time axis labelled with day names, each name inside its own day.
+
+    The axis stays continuous (168 hourly steps a week); its ticks are the midnights and its
+    labels the day names, not the decimals 0.0–7.0 a plain numeric axis shows.
+    """
+    names = "[" + ", ".join(f"'{d}'" for d in DAY_NAMES) + "]"
     return (
         alt.Chart(alt.Data(name="queues"))
         .mark_line(interpolate="step-after", strokeWidth=1.5)
         .encode(
-            x=alt.X("day:Q", title="Day of the week", scale=alt.Scale(domain=[0, 7])),
+            x=alt.X(
+                "day:Q",
+                title="Day of the simulated week",
+                scale=alt.Scale(domain=[0, days], nice=False, zero=False),
+                axis=alt.Axis(
+                    values=list(range(days)),
+                    labelExpr=f"{names}[floor(datum.value) % 7]",
+                    labelAlign="left",
+                    labelFlush=False,
+                ),
+            ),
             y=alt.Y("waiting:Q", title="Patients waiting"),
             color=alt.Color(
                 "station:N",
@@ -263,8 +311,8 @@ def _queue_template() -> alt.TopLevelMixin:
                 scale=alt.Scale(domain=list(STATIONS)),
             ),
             tooltip=[
-                alt.Tooltip("station:N"),
-                alt.Tooltip("day:Q", format=".1f"),
+                alt.Tooltip("station:N", title="Waiting for"),
+                alt.Tooltip("when:N", title="When"),
                 alt.Tooltip("waiting:Q"),
             ],
         )
@@ -280,7 +328,7 @@ def _curve_template() -> alt.TopLevelMixin:
             x=alt.X(
                 "utilisation:Q",
                 title="Utilisation of the bottleneck (%)",
-                scale=alt.Scale(domain=[0, 120]),
+                scale=alt.Scale(domain=[0, 100], clamp=True),
             ),
             y=alt.Y("wait:Q", title="Average wait (minutes)"),
         )
