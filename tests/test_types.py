@@ -37,6 +37,8 @@ PACKAGES: list[str] = [
     "qilab.cases",
     "qilab.grading",
     "qilab.hub",
+    "qilab.selfstudy",
+    "qilab.cli.lab",
 ]
 
 

@@ -1,0 +1,161 @@
+"""The checkout's own course for a doctor studying alone, without a tutor.
+
+Every lesson ends with "do the assignment (Nbgrader → Assignment List)", but nbgrader's list
+shows only what a tutor has *released* into the exchange, and on a laptop there is no tutor.
+So ``qilab lab`` releases the checkout's course (``assignments/``, state in ``.qilab/``) into its
+local exchange once, before the server starts, through the same API tutors use
+(:func:`qilab.grading.release.release`). It never re-releases over an existing release and
+never touches a submission: an assignment already in the exchange is left exactly as it is.
+
+Submissions are read from the exchange's ``inbound/`` folder, read-only, so ``qilab progress``
+can say "submitted, awaiting marking" before anyone has marked them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from qilab import paths
+
+if TYPE_CHECKING:
+    from qilab.grading.course import Course
+
+
+def _exchange_dir(root: Path) -> Path:
+    return root / ".qilab" / "exchange"
+
+
+def checkout_course(root: Path | None = None) -> Course | None:
+    """The checkout's nbgrader course, if it runs on the embedded defaults; else None.
+
+    Embedded defaults: the course's ``Exchange.root`` is the checkout's ``.qilab/exchange``. An
+    academy that pointed the course at a shared exchange releases its own way, so QI Lab leaves
+    it alone.
+    """
+    from qilab.grading.course import Course
+
+    root = Path(root) if root is not None else paths.project_root()
+    course = Course.open(root / "assignments")
+    if course.exchange_root().resolve() != _exchange_dir(root).resolve():
+        return None
+    return course
+
+
+def outbound(course: Course) -> Path:
+    """The exchange folder holding the course's released assignments."""
+    return course.exchange_root() / course.course_id / "outbound"
+
+
+def unreleased(course: Course) -> list[str]:
+    """The course's assignments not yet in its exchange (cheap: folder checks only)."""
+    released = outbound(course)
+    return [a for a in course.assignments() if not (released / a).is_dir()]
+
+
+@dataclass
+class FirstStart:
+    """What :func:`release_on_first_start` did, and the one line to tell the learner."""
+
+    released: list[str] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+    skipped: str = ""
+
+    def message(self) -> str:
+        """One line for the terminal, or "" when there is nothing to say (already released)."""
+        if self.errors:
+            done = f"; the other {len(self.released)} are released" if self.released else ""
+            return (
+                f"QI Lab: could not release {'; '.join(self.errors)}{done}. The Assignment List "
+                "lacks it until this is fixed: restore the course with `git checkout -- "
+                "assignments/`, then restart `qilab lab` (or run `qilab course release -C "
+                "assignments`)."
+            )
+        if self.released:
+            return (
+                f"QI Lab: released {len(self.released)} assignments to your Assignment List "
+                "(first start only; your work is kept in my-work/)."
+            )
+        return self.skipped
+
+
+def release_on_first_start(root: Path | None = None) -> FirstStart:
+    """Release the checkout course's assignments not yet in its local exchange.
+
+    Fast when everything is released (folder checks, no nbgrader call); never re-releases an
+    assignment already in the exchange (``force`` is never set) and never opens ``inbound/``.
+    Any failure is reported in :attr:`FirstStart.errors`, not raised: the server starts anyway.
+    """
+    from qilab.errors import QilabError
+
+    result = FirstStart()
+    try:
+        course = checkout_course(root)
+        if course is None:
+            result.skipped = (
+                "QI Lab: assignments/nbgrader_config.py points at another exchange: release "
+                "assignments there with `qilab course release -C assignments`."
+            )
+            return result
+        missing = unreleased(course)
+        if not missing:
+            return result
+        from qilab.grading.release import release
+
+        report = release(course, names=missing, exchange=True, force=False)
+    except QilabError as exc:
+        result.errors.append(f"the course's assignments ({exc})")
+        return result
+    except Exception as exc:  # nbgrader's own failures: say so once, still serve the lessons
+        result.errors.append(f"the course's assignments ({type(exc).__name__}: {exc})")
+        return result
+    result.released = list(report.released)
+    result.errors = [_plain(error) for error in report.errors]
+    return result
+
+
+def _plain(error: str) -> str:
+    """nbgrader's "see the above traceback" (which the learner never sees) in plain words.
+
+    >>> _plain("foundation_pdsa: NbGraderException: Please see the the above traceback ...")
+    'foundation_pdsa (nbgrader could not convert assignments/source/foundation_pdsa/)'
+    """
+    name, _, text = error.partition(": ")
+    if "traceback" in text:
+        return f"{name} (nbgrader could not convert assignments/source/{name}/)"
+    return f"{name} ({text})" if text else name
+
+
+def submitted_assignments(learner: str, root: Path | None = None) -> set[str]:
+    """Assignment ids ``learner`` has submitted to the checkout course's exchange.
+
+    Read-only, and names only: nbgrader names each submission
+    ``{learner}+{assignment}+{timestamp}[+{random}]`` in ``EXCHANGE/COURSE/inbound/``. A
+    checkout with no course config or another exchange has none to report.
+    """
+    from qilab.errors import QilabError
+
+    try:
+        course = checkout_course(root)
+    except QilabError:
+        return set()
+    if course is None:
+        return set()
+    return submissions_in(course.exchange_root() / course.course_id / "inbound", learner)
+
+
+def submissions_in(inbound: Path, learner: str) -> set[str]:
+    """Assignment ids with a submission by ``learner`` in an nbgrader ``inbound/`` folder.
+
+    >>> submissions_in(Path("/nonexistent"), "amira")
+    set()
+    """
+    if not inbound.is_dir():
+        return set()
+    found = set()
+    for entry in inbound.iterdir():
+        parts = entry.name.split("+")
+        if len(parts) >= 3 and parts[0] == learner and entry.is_dir():
+            found.add(parts[1])
+    return found
