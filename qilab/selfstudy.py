@@ -7,8 +7,9 @@ local exchange once, before the server starts, through the same API tutors use
 (:func:`qilab.grading.release.release`). It never re-releases over an existing release and
 never touches a submission: an assignment already in the exchange is left exactly as it is.
 
-Submissions are read from the exchange's ``inbound/`` folder, read-only, so ``qilab progress``
-can say "submitted, awaiting marking" before anyone has marked them.
+``qilab progress`` reads the exchange's ``inbound/`` folder (read-only,
+:func:`qilab.curriculum.progress.submissions_in`) to say "submitted, awaiting marking" before
+anyone has marked a submission.
 """
 
 from __future__ import annotations
@@ -125,37 +126,3 @@ def _plain(error: str) -> str:
     if "traceback" in text:
         return f"{name} (nbgrader could not convert assignments/source/{name}/)"
     return f"{name} ({text})" if text else name
-
-
-def submitted_assignments(learner: str, root: Path | None = None) -> set[str]:
-    """Assignment ids ``learner`` has submitted to the checkout course's exchange.
-
-    Read-only, and names only: nbgrader names each submission
-    ``{learner}+{assignment}+{timestamp}[+{random}]`` in ``EXCHANGE/COURSE/inbound/``. A
-    checkout with no course config or another exchange has none to report.
-    """
-    from qilab.errors import QilabError
-
-    try:
-        course = checkout_course(root)
-    except QilabError:
-        return set()
-    if course is None:
-        return set()
-    return submissions_in(course.exchange_root() / course.course_id / "inbound", learner)
-
-
-def submissions_in(inbound: Path, learner: str) -> set[str]:
-    """Assignment ids with a submission by ``learner`` in an nbgrader ``inbound/`` folder.
-
-    >>> submissions_in(Path("/nonexistent"), "amira")
-    set()
-    """
-    if not inbound.is_dir():
-        return set()
-    found = set()
-    for entry in inbound.iterdir():
-        parts = entry.name.split("+")
-        if len(parts) >= 3 and parts[0] == learner and entry.is_dir():
-            found.add(parts[1])
-    return found

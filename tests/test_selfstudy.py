@@ -7,6 +7,8 @@ checkout's own ``.qilab/`` gradebook or exchange. The browser half is
 
 from __future__ import annotations
 
+import getpass
+import os
 import shutil
 import subprocess
 import sys
@@ -16,6 +18,7 @@ import pytest
 from servers import course_copy
 
 from qilab import selfstudy
+from qilab.curriculum.progress import default_inbound, progress, submissions_in
 
 BIN = Path(sys.executable).parent
 
@@ -124,5 +127,46 @@ def test_submissions_are_read_by_learner_and_assignment(course):
     fake_submission(course, "bilal", "foundation_pdsa")
     # Another learner's name as a prefix is not theirs.
     fake_submission(course, "amira2", "foundation_systems")
-    assert selfstudy.submitted_assignments("amira", course) == {"foundation_measurement"}
-    assert selfstudy.submitted_assignments("nobody", course) == set()
+    inbound = default_inbound(course)
+    assert submissions_in(inbound, "amira") == {"foundation_measurement"}
+    assert submissions_in(inbound, "nobody") == set()
+
+
+def test_progress_reads_the_inbound_folder_the_course_config_names(course):
+    checkout = selfstudy.checkout_course(course)
+    assert checkout is not None
+    assert default_inbound(course) == checkout.exchange_root() / checkout.course_id / "inbound"
+
+
+def test_progress_says_submitted_awaiting_marking_before_any_mark(course):
+    me = getpass.getuser()
+    inbound = fake_submission(course, me, "foundation_measurement")
+    before = snapshot(inbound)
+    result = progress(me)
+    module = next(m for m in result.modules if m.module.assignment == "foundation_measurement")
+    assert module.status == "submitted, awaiting marking"
+    assert result.has_submissions
+    assert not result.completed
+    others = [m.status for m in result.modules if m is not module]
+    assert set(others) == {"not submitted"}
+    # A cohort's gradebook (another course) never reads this checkout's exchange.
+    assert progress(me, gradebook=course / "elsewhere.db").modules[0].status == "not submitted"
+    assert snapshot(inbound) == before  # read-only
+
+
+@pytest.mark.slow
+def test_qilab_progress_cli_says_submitted(course):
+    me = getpass.getuser()
+    fake_submission(course, me, "foundation_pdsa")
+    env = {**os.environ, "QILAB_ROOT": str(course)}
+    done = subprocess.run(
+        [str(BIN / "qilab"), "progress"], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    line = next(x for x in done.stdout.splitlines() if "foundation_pdsa" in x)
+    assert "submitted, awaiting marking" in line
+    assert "No submissions yet" not in done.stdout
+    csv = subprocess.run(
+        [str(BIN / "qilab"), "progress", "--csv"], env=env, capture_output=True, text=True
+    )
+    assert "submitted, awaiting marking" in csv.stdout

@@ -24,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="show which modules and levels a learner has completed",
         description=(
             "Show a learner's progress up the skills escalator from their marked assignments "
-            "(the nbgrader gradebook, opened read-only)."
+            "(the nbgrader gradebook, opened read-only). With the course's own gradebook, an "
+            "assignment submitted to its exchange but not marked yet shows as 'submitted, "
+            "awaiting marking'."
         ),
         epilog=EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
