@@ -126,3 +126,92 @@ def _plain(error: str) -> str:
     if "traceback" in text:
         return f"{name} (nbgrader could not convert assignments/source/{name}/)"
     return f"{name} ({text})" if text else name
+
+
+@dataclass
+class MarkReport:
+    """What :func:`mark_own_work` did, per assignment, in words for the learner."""
+
+    learner: str
+    marked: list[str] = field(default_factory=list)
+    already: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        lines = []
+        if self.marked:
+            lines.append(
+                f"Marked {', '.join(self.marked)} for {self.learner}: the automatic checks are "
+                "scored; a written answer waits for a tutor (progress says provisional until "
+                "then). Feedback: Assignment List → Submitted assignments → Fetch Feedback."
+            )
+        if self.already:
+            lines.append(
+                f"Already marked, kept as they are: {', '.join(self.already)} (a mark is never "
+                "overwritten; a tutor marks a resubmission)."
+            )
+        lines += self.problems
+        return "\n".join(lines) or (
+            f"Nothing to mark for {self.learner}: submit an assignment first (Nbgrader → "
+            "Assignment List → Submit)."
+        )
+
+
+def mark_own_work(learner: str, root: Path | None = None) -> MarkReport:
+    """Mark ``learner``'s own submissions to the checkout course, as a tutor's run would.
+
+    For each assignment the learner has submitted and that is not marked yet: collect only
+    their submission (nbgrader's ``student_id``), autograde it on the tutors' path (sandboxed
+    kernels, the course's limits; :func:`qilab.grading.autograde.autograde`), and write and
+    release their feedback, labelled provisional while written answers await a tutor. An
+    assignment already autograded for them is left exactly as it is: no grade is overwritten.
+    """
+    from qilab.curriculum.progress import default_inbound, submissions_in
+    from qilab.errors import QilabError
+    from qilab.grading.autograde import autograde
+    from qilab.grading.collect import collect
+    from qilab.grading.feedback import generate_feedback
+    from qilab.grading.integrity import Status
+
+    report = MarkReport(learner)
+    root = Path(root) if root is not None else paths.project_root()
+    course = checkout_course(root)
+    if course is None:
+        raise QilabError(
+            "assignments/nbgrader_config.py points at another exchange: your tutor marks that "
+            "course (`qilab progress` shows the marks)."
+        )
+    submitted = submissions_in(default_inbound(root), learner)
+    for assignment in course.assignments():
+        if assignment not in submitted:
+            continue
+        if (course.root / "autograded" / learner / assignment).is_dir():
+            report.already.append(assignment)
+            continue
+        try:
+            _add_learner(course, learner)
+            collected = collect(course, assignment, learner=learner)
+            report.problems += [f"{assignment}: {p}" for p in collected.problems]
+            graded = autograde(course, assignment, learners=[learner], workers=1, progress=False)
+            outcome = next((o for o in graded.outcomes if o.learner == learner), None)
+            if outcome is None or outcome.status == Status.NOT_GRADED:
+                report.problems.append(f"{assignment}: not marked.\n{graded}")
+                continue
+            feedback = generate_feedback(course, assignment, [learner], provisional=True)
+            report.problems += [f"{assignment}: feedback: {e}" for e in feedback.errors]
+        except QilabError as exc:
+            report.problems.append(f"{assignment}: {exc}")
+            continue
+        report.marked.append(assignment)
+    return report
+
+
+def _add_learner(course: Course, learner: str) -> None:
+    """Put the learner on the checkout course's roster (collect marks only roster learners)."""
+    from nbgrader.api import MissingEntry
+
+    with course.gradebook() as gb:
+        try:
+            gb.find_student(learner)
+        except MissingEntry:
+            gb.add_student(learner)

@@ -170,3 +170,67 @@ def test_qilab_progress_cli_says_submitted(course):
         [str(BIN / "qilab"), "progress", "--csv"], env=env, capture_output=True, text=True
     )
     assert "submitted, awaiting marking" in csv.stdout
+
+
+def learner_submits(course: Path, assignment: str) -> Path:
+    """The learner's own nbgrader fetch and submit (nbgrader's commands, run from my-work/)."""
+    env = {**os.environ, "JUPYTER_CONFIG_PATH": str(course / "assignments")}
+    work = course / "my-work"
+    work.mkdir(exist_ok=True)
+    for step in ("fetch_assignment", "submit"):
+        subprocess.run(
+            [str(BIN / "nbgrader"), step, assignment, "--course", "qilab"],
+            cwd=work,
+            env=env,
+            check=True,
+            capture_output=True,
+            timeout=120,
+        )
+    (handed_in,) = default_inbound(course).glob(f"{getpass.getuser()}+{assignment}+*")
+    return handed_in
+
+
+def qilab_progress(course: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "qilab"), "progress", *args],
+        env={**os.environ, "QILAB_ROOT": str(course)},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+
+
+@pytest.mark.slow
+def test_a_learner_alone_marks_their_own_submission_and_no_one_elses(course):
+    assert not selfstudy.release_on_first_start(course).errors
+    me = getpass.getuser()
+    mine = learner_submits(course, "foundation_measurement")
+    # Someone else's submission in the same exchange is not this learner's to mark.
+    other = fake_submission(course, "someone-else", "foundation_measurement")
+    kept = {"mine": snapshot(mine), "other": snapshot(other)}
+
+    done = qilab_progress(course, "--mark")
+    assert done.returncode == 0, done.stderr
+    assert "Marked foundation_measurement for " + me in done.stderr, done.stderr
+    line = next(x for x in done.stdout.splitlines() if "foundation_measurement" in x)
+    assert "%" in line and "submitted" not in line, line  # a mark, from the gradebook
+    assert len(list((course / ".qilab" / "exchange" / "qilab" / "feedback").glob("*.html"))) == 1
+    assert (course / "assignments" / "autograded" / me / "foundation_measurement").is_dir()
+    assert not (course / "assignments" / "submitted" / "someone-else").exists()
+    assert {"mine": snapshot(mine), "other": snapshot(other)} == kept
+
+    # Marking again never overwrites the mark already given.
+    graded = snapshot(course / "assignments" / "autograded" / me)
+    frame = progress(me).to_frame()
+    again = qilab_progress(course, "--mark")
+    assert again.returncode == 0, again.stderr
+    assert "Already marked, kept as they are: foundation_measurement" in again.stderr
+    assert snapshot(course / "assignments" / "autograded" / me) == graded
+    assert progress(me).to_frame().equals(frame)
+
+
+def test_mark_is_for_your_own_work_only(course):
+    done = qilab_progress(course, "--mark", "--learner", "someone-else")
+    lines = [x for x in done.stderr.splitlines() if x.strip()]
+    assert done.returncode != 0 and len(lines) == 1, done.stderr
+    assert "--mark marks your own work" in lines[0]

@@ -3,8 +3,9 @@
 ``qilab lab`` on a throw-away copy of the course (never the checkout's own ``.qilab/``):
 the Foundation assignments are in the Assignment List on first start, fetching puts the
 notebook in ``my-work/`` (not loose in the course's root), submitting reaches the exchange, and
-``qilab progress`` then says "submitted, awaiting marking". A second start releases nothing
-and leaves the submission alone. Screenshots go to ``tmp_path`` (or ``$QILAB_SHOTS``).
+``qilab progress`` then says "submitted, awaiting marking"; ``qilab progress --mark`` marks it
+and the Assignment List fetches the feedback. A second start releases nothing and leaves the
+submission alone. Screenshots go to ``tmp_path`` (or ``$QILAB_SHOTS``).
 """
 
 from __future__ import annotations
@@ -72,13 +73,13 @@ def open_assignment_list(tab: object, server: Server) -> None:
     tab.locator(".lm-Menu-itemLabel", has_text="Assignment List").first.click()
 
 
-def qilab_progress(course: Path) -> str:
+def qilab_progress(course: Path, *args: str) -> str:
     done = subprocess.run(
-        [str(BIN / "qilab"), "progress"],
+        [str(BIN / "qilab"), "progress", *args],
         env={**os.environ, "QILAB_ROOT": str(course)},
         capture_output=True,
         text=True,
-        timeout=180,
+        timeout=600,
     )
     assert done.returncode == 0, done.stderr
     return done.stdout
@@ -132,12 +133,26 @@ def test_a_learner_alone_fetches_submits_and_sees_it_in_progress(tmp_path, page)
     line = next(x for x in qilab_progress(course).splitlines() if ASSIGNMENT in x)
     assert "submitted, awaiting marking" in line, line
 
-    # A second start releases nothing and leaves the submission exactly as it was.
+    # Studying alone, the learner marks their own submission (the tutors' sandboxed path).
     before = {p: p.read_bytes() for p in handed_in[0].rglob("*") if p.is_file()}
+    marked = qilab_progress(course, "--mark")
+    line = next(x for x in marked.splitlines() if ASSIGNMENT in x)
+    assert "%" in line and "submitted" not in line, line
+
+    # A second start releases nothing, leaves the submission exactly as it was, and the
+    # Assignment List offers the feedback.
     with qilab_lab(tmp_path / "again", None, root=course) as server:
         assert "released" not in server.output()
         status = listed(server)
         assert {(ASSIGNMENT, "fetched"), ("foundation_pdsa", "released")} <= status, status
+        open_assignment_list(tab, server)
+        submitted = tab.locator("#submitted_assignments_list .list_item", has_text=ASSIGNMENT)
+        submitted.locator("button", has_text="Fetch Feedback").first.click()
+        view = tab.locator("#submitted_assignments_list a", has_text="view feedback")
+        view.first.wait_for(timeout=MINUTE)
+        tab.screenshot(path=str(folder / "assignment-list-feedback.png"))
+        pages = list((course / "my-work" / ASSIGNMENT / "feedback").rglob(f"{ASSIGNMENT}.html"))
+        assert len(pages) == 1, "feedback is fetched into the learner's folder"
     assert {p: p.read_bytes() for p in handed_in[0].rglob("*") if p.is_file()} == before
 
 

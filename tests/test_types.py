@@ -39,6 +39,7 @@ PACKAGES: list[str] = [
     "qilab.hub",
     "qilab.selfstudy",
     "qilab.cli.lab",
+    "qilab.cli.progress",
 ]
 
 
