@@ -9,7 +9,8 @@ never touches a submission: an assignment already in the exchange is left exactl
 
 ``qilab progress`` reads the exchange's ``inbound/`` folder (read-only,
 :func:`qilab.curriculum.progress.submissions_in`) to say "submitted, awaiting marking" before
-anyone has marked a submission.
+anyone has marked a submission, and ``qilab progress --mark`` (:func:`mark_own_work`) marks the
+learner's own submissions on the tutors' path, never touching a mark already given.
 """
 
 from __future__ import annotations

@@ -15,9 +15,9 @@ Serve the QI Lab course in JupyterLab on this computer.
 
 Lessons come from curriculum/, the nbgrader course from assignments/, and the gradebook
 (SQLite) and assignment exchange live in .qilab/: nothing to configure, nothing fetched
-from the internet. On the first start the course's assignments are released into that
-exchange, so the Assignment List (Nbgrader menu) offers them; what you fetch and submit
-lives in my-work/ (git-ignored). Stop the server with Ctrl-C.
+from the internet. On its first start (learner view) the course's assignments are released
+into that exchange, so the Assignment List (Nbgrader menu) offers them; what you fetch and
+submit lives in my-work/ (git-ignored). Stop the server with Ctrl-C.
 """
 
 EPILOG = """\
