@@ -11,6 +11,14 @@ c = get_config()  # noqa: F821 - provided by traitlets when it loads this file
 # (`qilab lab` puts this folder on JUPYTER_CONFIG_PATH; made here on first use, even by hand).
 state = here.parent / ".qilab"
 (state / "exchange").mkdir(parents=True, exist_ok=True)
+# The Assignment List fetches into, and submits from, my-work/ beside the lessons: git-ignored
+# (`git status` stays clean and `git clean -fd` keeps it), not loose in the checkout's root.
+work = here.parent / "my-work"
+work.mkdir(exist_ok=True)
+c.Exchange.assignment_dir = str(work)
+# The learner's copies of what they submitted (the list's "Submitted assignments"): with this
+# checkout, not in ~/.local/share/jupyter where every other checkout's would mix in.
+c.Exchange.cache = str(state / "nbgrader_cache")
 
 c.CourseDirectory.root = str(here)
 c.CourseDirectory.course_id = "qilab"

@@ -105,7 +105,9 @@ def _unique(folder: Path) -> Path:
     return candidate
 
 
-def collect(course: Course, assignment: str, source: str | Path | None = None) -> CollectReport:
+def collect(
+    course: Course, assignment: str, source: str | Path | None = None, learner: str | None = None
+) -> CollectReport:
     """Collect an assignment's submissions into ``submitted/`` (exchange, or an LMS export).
 
     Parameters
@@ -116,6 +118,9 @@ def collect(course: Course, assignment: str, source: str | Path | None = None) -
         Assignment id; it must have been released (the gradebook knows its notebooks).
     source
         ``None`` for nbgrader's exchange; otherwise an LMS zip file or folder of downloads.
+    learner
+        From the exchange, only this learner's submission (nbgrader's ``student_id``): a
+        learner marking their own work never collects anyone else's.
 
     Examples
     --------
@@ -137,7 +142,7 @@ def collect(course: Course, assignment: str, source: str | Path | None = None) -
     try:
         if source is None:
             report = CollectReport(assignment, "the nbgrader exchange")
-            _stage_exchange(course, assignment, staging, report)
+            _stage_exchange(course, assignment, staging, report, learner)
             origin = "exchange"
         else:
             source = Path(source).expanduser().resolve()
@@ -146,26 +151,34 @@ def collect(course: Course, assignment: str, source: str | Path | None = None) -
             origin = "lms"
         staged = sorted(p for p in staging.iterdir() if p.is_dir() and (p / assignment).is_dir())
         for folder in staged:
-            learner = folder.name
-            if learner not in roster:
-                kept = _keep(course, "unmatched", assignment, learner, folder / assignment, origin)
+            who = folder.name
+            if who not in roster:
+                kept = _keep(course, "unmatched", assignment, who, folder / assignment, origin)
                 report.unknown.append(
-                    f"{learner} is not on the roster; their submission is kept at {kept}. Add "
+                    f"{who} is not on the roster; their submission is kept at {kept}. Add "
                     "them with `qilab course init DIR --roster roster.csv`, then collect again."
                 )
                 continue
-            _merge(course, assignment, learner, folder / assignment, origin, report)
+            _merge(course, assignment, who, folder / assignment, origin, report)
         have = {p.parent.name for p in (course.root / "submitted").glob(f"*/{assignment}")}
-        report.not_submitted = [learner for learner in roster if learner not in have]
+        report.not_submitted = [who for who in roster if who not in have]
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     return report
 
 
-def _stage_exchange(course: Course, assignment: str, staging: Path, report: CollectReport) -> None:
+def _stage_exchange(
+    course: Course,
+    assignment: str,
+    staging: Path,
+    report: CollectReport,
+    learner: str | None = None,
+) -> None:
     """nbgrader's ExchangeCollect, pointed at the staging folder instead of submitted/."""
     config = course.config()
     config.CourseDirectory.submitted_directory = str(staging.relative_to(course.root))
+    if learner:
+        config.CourseDirectory.student_id = learner
     api = course.api(config)
     if not api.exchange_is_functional:
         raise CourseError(

@@ -169,6 +169,14 @@ CHECKOUT_STATE = """
 # (`qilab lab` puts this folder on JUPYTER_CONFIG_PATH; made here on first use, even by hand).
 state = here.parent / ".qilab"
 (state / "exchange").mkdir(parents=True, exist_ok=True)
+# The Assignment List fetches into, and submits from, my-work/ beside the lessons: git-ignored
+# (`git status` stays clean and `git clean -fd` keeps it), not loose in the checkout's root.
+work = here.parent / "my-work"
+work.mkdir(exist_ok=True)
+c.Exchange.assignment_dir = str(work)
+# The learner's copies of what they submitted (the list's "Submitted assignments"): with this
+# checkout, not in ~/.local/share/jupyter where every other checkout's would mix in.
+c.Exchange.cache = str(state / "nbgrader_cache")
 """
 
 

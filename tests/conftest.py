@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from postgres_server import new_database, throwaway_server
-from servers import Server, qilab_lab
+from servers import Server, course_copy, qilab_lab
 
 REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -97,8 +97,10 @@ def page(browser: object, request: pytest.FixtureRequest) -> Iterator[PageRecord
 
 @pytest.fixture(scope="session")
 def lab_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    """``qilab lab`` itself, on a free port, for the whole session."""
-    with qilab_lab(tmp_path_factory.mktemp("lab")) as server:
+    """``qilab lab`` itself, on a free port, for the whole session, on a copy of the course (it
+    releases the assignments into the copy's .qilab/, never the checkout's)."""
+    tmp = tmp_path_factory.mktemp("lab")
+    with qilab_lab(tmp, root=course_copy(tmp / "course")) as server:
         yield server
 
 

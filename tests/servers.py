@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import time
@@ -87,13 +88,36 @@ def running(
             process.kill()
 
 
+REPO = Path(__file__).resolve().parents[1]
+
+
+def course_copy(root: Path) -> Path:
+    """A throw-away copy of the checkout's course (lessons, nbgrader course, pyproject) at
+    ``root``, for ``QILAB_ROOT``: ``qilab lab`` releases assignments into, and learners submit
+    to, its ``.qilab/``, so a test never touches the developer's own gradebook or exchange."""
+    skip = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
+    shutil.copytree(REPO / "curriculum", root / "curriculum", ignore=skip)
+    (root / "assignments").mkdir(parents=True)
+    shutil.copytree(REPO / "assignments" / "source", root / "assignments" / "source", ignore=skip)
+    shutil.copy(REPO / "assignments" / "nbgrader_config.py", root / "assignments")
+    shutil.copy(REPO / "pyproject.toml", root)
+    return root
+
+
 @contextmanager
-def qilab_lab(tmp: Path, lesson: str | None = None, *options: str) -> Iterator[Server]:
-    """Run the real main job, ``qilab lab [options]``, on a free port until the block ends."""
+def qilab_lab(
+    tmp: Path, lesson: str | None = None, *options: str, root: Path | None = None
+) -> Iterator[Server]:
+    """Run the real main job, ``qilab lab [options]``, on a free port until the block ends.
+
+    ``root`` serves that copy of the course (:func:`course_copy`) instead of the checkout.
+    """
     port = free_port()
     token = secrets.token_hex(16)
     env = isolated_jupyter_env(tmp)
     env["JUPYTER_TOKEN"] = token
+    if root is not None:
+        env["QILAB_ROOT"] = str(root)
     argv = [str(BIN / "qilab"), "lab", *([lesson] if lesson else [])]
     argv += ["--port", str(port), "--no-browser", *options]
     base = f"http://127.0.0.1:{port}"

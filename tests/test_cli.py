@@ -99,10 +99,14 @@ def test_arguments_after_a_double_dash_reach_jupyter(tmp_path):
     import time
     import urllib.request
 
+    from servers import course_copy
+
     from qilab.ports import free_port
 
     port = free_port()
     env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path)}
+    # A copy of the course: `qilab lab` releases the assignments into its .qilab/ on first start.
+    env["QILAB_ROOT"] = str(course_copy(tmp_path / "course"))
     env.pop("JUPYTER_TOKEN", None)
     argv = [QILAB, "lab", "--port", str(port), "--no-browser", "--", "--ServerApp.token=letmein"]
     with (tmp_path / "err.txt").open("w") as err:

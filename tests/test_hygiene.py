@@ -42,6 +42,7 @@ LAYERS: dict[str, int] = {
     "qilab.widgets": 3,
     "qilab.grading": 3,
     "qilab.hub": 4,
+    "qilab.selfstudy": 4,
     "qilab.cli": 5,
 }
 PACKAGE_DIRS = {

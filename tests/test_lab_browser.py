@@ -8,7 +8,7 @@ import urllib.error
 import urllib.request
 
 import pytest
-from servers import Server, qilab_lab
+from servers import Server, course_copy, qilab_lab
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -108,7 +108,7 @@ def test_learners_get_the_assignment_list_but_no_tutor_tools(lab_server, page):
 
 
 def test_tutors_get_the_formgrader_with_an_explicit_option(tmp_path, page):
-    with qilab_lab(tmp_path, None, "--tutor") as server:
+    with qilab_lab(tmp_path, None, "--tutor", root=course_copy(tmp_path / "course")) as server:
         items = nbgrader_menu(page, server)
         assert {"Assignment List", "Formgrader"} <= items, items
         with urllib.request.urlopen(server.url("formgrader")) as response:

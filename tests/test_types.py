@@ -37,6 +37,9 @@ PACKAGES: list[str] = [
     "qilab.cases",
     "qilab.grading",
     "qilab.hub",
+    "qilab.selfstudy",
+    "qilab.cli.lab",
+    "qilab.cli.progress",
 ]
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 from qilab.lab import lab_launch, serve
 
@@ -14,7 +15,9 @@ Serve the QI Lab course in JupyterLab on this computer.
 
 Lessons come from curriculum/, the nbgrader course from assignments/, and the gradebook
 (SQLite) and assignment exchange live in .qilab/: nothing to configure, nothing fetched
-from the internet. Stop the server with Ctrl-C.
+from the internet. On its first start (learner view) the course's assignments are released
+into that exchange, so the Assignment List (Nbgrader menu) offers them; what you fetch and
+submit lives in my-work/ (git-ignored). Stop the server with Ctrl-C.
 """
 
 EPILOG = """\
@@ -73,6 +76,13 @@ def run(args: argparse.Namespace) -> int:
         extra_args=args.passthrough,
         tutor=args.tutor,
     )
+    if not args.tutor:
+        # A doctor studying alone has no tutor to release the assignments: do it once, here.
+        from qilab.selfstudy import release_on_first_start
+
+        note = release_on_first_start(Path(launch.env["QILAB_ROOT"])).message()
+        if note:
+            print(note, file=sys.stderr)
     who = "tutor tools on" if args.tutor else "learner view; --tutor for the tutor tools"
     print(
         f"QI Lab: serving the course ({who}). Open this address (Ctrl-C to stop):\n"

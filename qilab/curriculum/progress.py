@@ -40,6 +40,8 @@ from qilab.escalator.rules import (
 )
 
 GRADEBOOK_NAME = "gradebook.db"
+#: The checkout's own nbgrader course (assignments/nbgrader_config.py).
+CHECKOUT_COURSE_ID = "qilab"
 NEEDED_TABLES = {"submitted_assignment", "assignment", "student"}
 
 #: The names this module used before the rule moved to :mod:`qilab.escalator.rules`.
@@ -165,6 +167,7 @@ def progress(
     gradebook: str | Path | None = None,
     manifest: Manifest | None = None,
     source: str | Path | None = None,
+    exchange: str | Path | None = None,
 ) -> Progress:
     """Which modules and levels a learner has completed, from their graded submissions.
 
@@ -180,6 +183,10 @@ def progress(
     source
         nbgrader source assignments, for the outcome tags behind outcome minimums; default a
         course's ``source/`` beside its gradebook, else the project's ``assignments/source``.
+    exchange
+        An nbgrader ``inbound/`` folder to read (read-only) for submissions not marked yet;
+        default the checkout course's own (:func:`default_inbound`) when ``gradebook`` is the
+        default, else none (a cohort's exchange is the tutor's to collect).
 
     Returns
     -------
@@ -198,8 +205,48 @@ def progress(
     url, label = _url(gradebook)
     tags = outcome_tags(Path(source)) if source is not None else _default_tags(gradebook)
     marks = _marks(url, label, learner, tags).get(learner, {}) if url else {}
-    standing = evaluate(manifest, learner, marks)
-    return Progress(learner, standing, label, has_submissions=bool(marks))
+    submitted = _submitted(learner, gradebook, exchange)
+    standing = evaluate(manifest, learner, marks, submitted)
+    return Progress(learner, standing, label, has_submissions=bool(marks or submitted))
+
+
+def _submitted(learner: str, gradebook: str | Path | None, inbound: str | Path | None) -> set[str]:
+    """Assignments the learner handed in to the exchange (names of folders, read-only)."""
+    if inbound is not None:
+        return submissions_in(Path(inbound), learner)
+    if gradebook is not None:
+        return set()
+    try:
+        return submissions_in(default_inbound(), learner)
+    except QilabError:
+        return set()
+
+
+def default_inbound(root: Path | None = None) -> Path:
+    """Where the checkout's course receives submissions: ``.qilab/exchange/qilab/inbound``
+    (``Exchange.root`` and the course id in assignments/nbgrader_config.py; a test keeps the two
+    equal)."""
+    base = Path(root) if root is not None else paths.project_root()
+    return base / ".qilab" / "exchange" / CHECKOUT_COURSE_ID / "inbound"
+
+
+def submissions_in(inbound: Path, learner: str) -> set[str]:
+    """Assignment ids with a submission by ``learner`` in an nbgrader ``inbound/`` folder.
+
+    Names only, never the files: nbgrader names each submission
+    ``{learner}+{assignment}+{timestamp}[+{random}]``.
+
+    >>> submissions_in(Path("/nonexistent"), "amira")
+    set()
+    """
+    if not inbound.is_dir():
+        return set()
+    found = set()
+    for entry in inbound.iterdir():
+        parts = entry.name.split("+")
+        if len(parts) >= 3 and parts[0] == learner and entry.is_dir():
+            found.add(parts[1])
+    return found
 
 
 def _default_tags(gradebook: str | Path | None) -> Tags:

@@ -18,7 +18,7 @@ are taken off the notebook's score, never below zero).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -30,6 +30,7 @@ Status = Literal[
     "below pass mark",
     "below outcome minimum",
     "awaiting marking",
+    "submitted, awaiting marking",
     "not submitted",
 ]
 PASSED: Status = "passed"
@@ -38,6 +39,9 @@ BELOW: Status = "below pass mark"
 BELOW_OUTCOME: Status = "below outcome minimum"
 AWAITING: Status = "awaiting marking"
 MISSING: Status = "not submitted"
+#: In the exchange but not yet in the gradebook (collected and marked): a learner studying
+#: alone sees their submission arrived (:func:`qilab.selfstudy.submitted_assignments`).
+SUBMITTED: Status = "submitted, awaiting marking"
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,7 @@ class ModuleResult:
         return ""
 
 
-def judge(module: Module, marks: ModuleMarks | None) -> ModuleResult:
+def judge(module: Module, marks: ModuleMarks | None, submitted: bool = False) -> ModuleResult:
     """The rule for one module on its own marks (prerequisites are :func:`evaluate`'s job).
 
     Examples
@@ -210,9 +214,11 @@ def judge(module: Module, marks: ModuleMarks | None) -> ModuleResult:
     'below outcome minimum'
     >>> judge(mod, ModuleMarks(9, 10, pending=("reflection",))).status
     'awaiting marking'
+    >>> judge(mod, None, submitted=True).status
+    'submitted, awaiting marking'
     """
     if marks is None:
-        return ModuleResult(module, MISSING)
+        return ModuleResult(module, SUBMITTED if submitted else MISSING)
     if marks.pending:
         return ModuleResult(module, AWAITING, marks)
     percent = marks.percent
@@ -269,15 +275,24 @@ class Standing:
         return [lv.level.id for lv in self.levels if lv.complete]
 
 
-def evaluate(manifest: Manifest, learner: str, marks: Mapping[str, ModuleMarks | None]) -> Standing:
+def evaluate(
+    manifest: Manifest,
+    learner: str,
+    marks: Mapping[str, ModuleMarks | None],
+    submitted: Collection[str] = (),
+) -> Standing:
     """Apply the rule to every module and level for one learner.
 
     ``marks`` maps an assignment id to the learner's :class:`ModuleMarks` (absent: not
     submitted). A module passed on marks whose prerequisites are not all complete is
     ``prerequisites not complete`` (not complete); prerequisites are followed in manifest
-    order, which the schema guarantees has no cycles.
+    order, which the schema guarantees has no cycles. ``submitted`` names assignments handed
+    in but not marked yet (no marks): ``submitted, awaiting marking`` rather than ``not
+    submitted``.
     """
-    judged = {m.id: judge(m, marks.get(m.assignment)) for m in manifest.modules}
+    judged = {
+        m.id: judge(m, marks.get(m.assignment), m.assignment in submitted) for m in manifest.modules
+    }
     complete: dict[str, bool] = {}
 
     def is_complete(module_id: str, seen: frozenset[str] = frozenset()) -> bool:

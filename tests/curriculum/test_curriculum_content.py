@@ -116,5 +116,7 @@ def test_the_start_page_tells_tutors_the_formgrader_needs_the_tutor_option():
             if "Formgrader" in item:
                 assert "qilab lab --tutor" in item, item
     where_next = next(t for _, t in nbs.cells(start, "markdown") if t.startswith("## Where next"))
-    # the Assignment List is empty until a tutor releases work: the learner is told so
-    assert "once your tutor has released them" in where_next
+    # `qilab lab` releases the course's assignments itself (qilab.selfstudy; on a hub the tutor
+    # does): the learner is told where they are, and where fetched work is kept
+    assert "`qilab lab` releases this course's" in where_next
+    assert "`my-work/`" in where_next
