@@ -44,6 +44,8 @@ def setup() -> None:
     ``qilab cases`` one shared Vega script per page instead of one per chart (see
     :mod:`qilab.cases.vega`). Call it in the notebook's first cell, before any chart.
     """
+    from altair.utils.schemapi import disable_debug_mode
+
     from qilab.notebook import setup_notebook
     from qilab.offline import served_esm
 
@@ -58,6 +60,10 @@ def setup() -> None:
         alt.JupyterChart._esm = _SERVED[url]
     if url:
         prerender.enable()  # the page shows charts before Voila's front end starts
+        # Altair validates every object as it is made (its debug mode): most of a visitor
+        # kernel's start here. Each chart is still validated whole when drawn (to_dict), and
+        # the stories' charts are built and validated in debug mode by the tests.
+        disable_debug_mode()
 
 
 _SERVED: dict[str, str] = {}

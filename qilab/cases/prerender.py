@@ -54,7 +54,7 @@ def prerender_html(widget: widgets.DOMWidget) -> str:
     return StaticRenderer(state, control_note=LOADING_NOTE).render(widget.model_id)
 
 
-class PrerenderFormatter(BaseFormatter):  # type: ignore[misc]
+class PrerenderFormatter(BaseFormatter):
     """IPython's formatter for :data:`PRERENDER_TYPE` (registered per type, see :func:`enable`)."""
 
     format_type = Unicode(PRERENDER_TYPE)

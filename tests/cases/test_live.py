@@ -16,6 +16,17 @@ from qilab.cases.vega import URL_ENV
 from qilab.offline import served_esm
 
 
+@pytest.fixture(autouse=True)
+def altair_debug_mode_restored():
+    """live.setup() under qilab cases turns Altair's per-object validation off for the whole
+    process (a kernel); the other tests here and elsewhere keep it."""
+    from altair.utils import schemapi
+
+    before = schemapi.DEBUG_MODE
+    yield
+    schemapi.DEBUG_MODE = before
+
+
 def bars(value):
     frame = pd.DataFrame({"x": [value], "label": [str(value)]})
     return alt.Chart(frame).mark_bar().encode(x="x:Q"), f"A bar of {value}."
@@ -125,3 +136,22 @@ def test_widgets_carry_their_static_rendering_only_under_qilab_cases(monkeypatch
     finally:
         alt.JupyterChart._esm = original
         shell.display_formatter.formatters.pop(prerender.PRERENDER_TYPE, None)
+
+
+def test_case_kernels_skip_altairs_per_object_checks_but_still_refuse_a_bad_chart(monkeypatch):
+    """Under qilab cases, Altair no longer validates each object as it is made (most of a
+    visitor kernel's start), but a chart is still validated whole when it is drawn."""
+    from altair.utils import schemapi
+
+    original = alt.JupyterChart._esm
+    try:
+        monkeypatch.setenv(URL_ENV, "/qilab/vega-embed.js")
+        live.setup()
+        assert schemapi.DEBUG_MODE is False
+        frame = pd.DataFrame({"x": [1]})
+        # Made without complaint (no per-object check): binning "often" is not Vega-Lite ...
+        bad = alt.Chart(frame).mark_bar().encode(x=alt.X("x:Q", bin="often"))
+        with pytest.raises(schemapi.SchemaValidationError, match="often"):
+            live.chart_widget(bad)  # ... and refused when drawn
+    finally:
+        alt.JupyterChart._esm = original

@@ -18,10 +18,17 @@ def spc_chart(res: Any, **kwargs: Any) -> Any:
     titles, so a board member hovering a point reads "Month", not ``x``.)
     """
     import altair as alt
+    from altair.utils.schemapi import debug_mode
 
-    spec = res.chart(**kwargs).to_dict()
+    # Validated once, when the chart is drawn (to_dict): checking the spec against Vega-Lite's
+    # schema here as well (on export, on reading it back, and as each of its ~200 objects is
+    # made) took most of a second of every visitor kernel's start, for a spec qilab.measure
+    # builds and its tests validate.
+    spec = res.chart(**kwargs).to_dict(validate=False)
     _make_room_for_labels(spec, res, kwargs.get("height"))
-    return alt.Chart.from_dict(spec) if "mark" in spec else alt.LayerChart.from_dict(spec)
+    chart_type = alt.Chart if "mark" in spec else alt.LayerChart
+    with debug_mode(False):
+        return chart_type.from_dict(spec, validate=False)
 
 
 #: qilab.measure writes rule labels in up to three rows, 16 px apart, from the top of the plot.
