@@ -195,8 +195,20 @@ def test_a_case_is_read_with_its_charts_before_voilas_front_end_starts(cases_ser
         tab = context.new_page()
         errors: list[str] = []
         tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.add_init_script(
+            "new MutationObserver(() => { if (!window.__firstChartAt &&"
+            " document.querySelector('.qilab-prerender svg.marks'))"
+            " window.__firstChartAt = performance.now(); })"
+            ".observe(document, {childList: true, subtree: true});"
+        )
         tab.goto(url, timeout=2 * MINUTE)
         tab.wait_for_function("!document.querySelector('.qilab-prerender')", timeout=2 * MINUTE)
+        # The browser drew the page's own charts before it even asked for Voila's front end.
+        asked = tab.evaluate(
+            "performance.getEntriesByType('resource')"
+            ".find(r => r.name.endsWith('/voila.js')).startTime"
+        )
+        assert tab.evaluate("window.__firstChartAt") <= asked
         # Each chart once, live, visible, and the same chart the page showed before.
         assert chart_titles(tab, ".jp-OutputArea-output") == static_titles
         hidden = tab.eval_on_selector_all(
