@@ -234,6 +234,16 @@ def cpu_used(before: dict, after: dict) -> dict[str, float]:
     return used
 
 
+def wait_on_every_page(pages: list, selector: str) -> None:
+    """Wait until every page shows *selector* (or was sent the busy page)."""
+    for page in pages:
+        page.wait_for_function(
+            f"document.querySelector('{selector}') !== null || document.title.startsWith('Busy')",
+            timeout=600_000,
+            polling=200,
+        )
+
+
 def crowd(browser: object, slug: str, visitors: int, pool_size: int = 1) -> dict[str, float]:
     """N visitors set off together; then their kernels' memory; then what is left 30 s later."""
     with qilab_cases(pool_size=pool_size) as server:
@@ -247,21 +257,9 @@ def crowd(browser: object, slug: str, visitors: int, pool_size: int = 1) -> dict
         start = time.perf_counter()
         for page in pages:  # navigation is set off without waiting for it
             page.evaluate(f"window.location.href = {json.dumps(url)}")
-        for page in pages:
-            page.wait_for_function(
-                f"document.querySelector('{FIRST_CHART}') !== null "
-                "|| document.title.startsWith('Busy')",
-                timeout=600_000,
-                polling=200,
-            )
+        wait_on_every_page(pages, FIRST_CHART)
         all_charts = time.perf_counter() - start
-        for page in pages:
-            page.wait_for_function(
-                f"document.querySelector('{LIVE_CHART}') !== null "
-                "|| document.title.startsWith('Busy')",
-                timeout=600_000,
-                polling=200,
-            )
+        wait_on_every_page(pages, LIVE_CHART)
         all_live = time.perf_counter() - start
         cpu = cpu_used(cpu_before, cpu_by_role(server.process.pid))
         busy = sum(page.title().startswith("Busy") for page in pages)
