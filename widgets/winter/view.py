@@ -182,9 +182,11 @@ class WinterApp(widgets.VBox):
         scale = 100 if key == "occupancy" else 1
         series = pd.DataFrame(
             {
-                "date": pd.concat([base["date"], pol["date"]], ignore_index=True),
-                "value": pd.concat([base[key], pol[key]], ignore_index=True) * scale,
-                "run": ["Do nothing"] * len(base) + ["With your policy"] * len(pol),
+                # Your policy's line first, so doing nothing (dashed) is drawn over it and
+                # both stay visible where they coincide (with no lever set, everywhere).
+                "date": pd.concat([pol["date"], base["date"]], ignore_index=True),
+                "value": pd.concat([pol[key], base[key]], ignore_index=True) * scale,
+                "run": ["With your policy"] * len(pol) + ["Do nothing"] * len(base),
             }
         )
         start = pd.DataFrame(
@@ -229,7 +231,9 @@ class WinterApp(widgets.VBox):
             return (
                 f"Line chart of {SERIES[self.series.value].lower()} from October to March with no "
                 f"policy: occupancy averages {b['mean_occupancy']:.0%} and peaks at "
-                f"{b['peak_occupancy']:.0%}; {b['days_over_95']:.0f} days at 95 % or more."
+                f"{b['peak_occupancy']:.0%}; {b['days_over_95']:.0f} days at 95 % or more. "
+                "Your policy (solid) is the same as doing nothing (dashed) until you move a "
+                "lever, so the two lines lie on top of each other."
             )
         if abs(waits_p - waits_b) < 1:
             verdict = "about the same as"
