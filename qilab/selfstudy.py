@@ -135,6 +135,9 @@ class MarkReport:
 
     learner: str
     marked: list[str] = field(default_factory=list)
+    #: Assignments marked again because the learner submitted since: where the earlier
+    #: submission is kept (nbgrader's rule, as a tutor's run follows it).
+    remarked: list[tuple[str, Path | None]] = field(default_factory=list)
     already: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
 
@@ -143,13 +146,17 @@ class MarkReport:
         if self.marked:
             lines.append(
                 f"Marked {', '.join(self.marked)} for {self.learner}: the automatic checks are "
-                "scored; a written answer waits for a tutor (progress says provisional until "
-                "then). Feedback: Assignment List → Submitted assignments → Fetch Feedback."
+                "scored; a written answer you left blank scores 0, one you wrote waits for a "
+                "tutor (progress says provisional until then). Feedback: Assignment List → "
+                "Submitted assignments → Fetch Feedback."
             )
+        for assignment, earlier in self.remarked:
+            kept = f"; your earlier submission is kept at {earlier}" if earlier else ""
+            lines.append(f"Marked {assignment} again: you submitted it since its last mark{kept}.")
         if self.already:
             lines.append(
-                f"Already marked, kept as they are: {', '.join(self.already)} (a mark is never "
-                "overwritten; a tutor marks a resubmission)."
+                f"Already marked, kept as they are: {', '.join(self.already)} (nothing submitted "
+                "since; submit again to be marked again)."
             )
         lines += self.problems
         return "\n".join(lines) or (
@@ -164,12 +171,15 @@ def mark_own_work(learner: str, root: Path | None = None) -> MarkReport:
     For each assignment the learner has submitted and that is not marked yet: collect only
     their submission (nbgrader's ``student_id``), autograde it on the tutors' path (sandboxed
     kernels, the course's limits; :func:`qilab.grading.autograde.autograde`), and write and
-    release their feedback, labelled provisional while written answers await a tutor. An
-    assignment already autograded for them is left exactly as it is: no grade is overwritten.
+    release their feedback, labelled provisional while written answers await a tutor.
+
+    A resubmission is marked as a tutor's run marks it (nbgrader's rule): only when the
+    learner submitted *since* the last mark, and collect keeps the earlier submission aside.
+    Otherwise an assignment already autograded is left exactly as it is.
     """
     from qilab.curriculum.progress import default_inbound, submissions_in
     from qilab.errors import QilabError
-    from qilab.grading.autograde import autograde
+    from qilab.grading.autograde import autograde, needs_grading
     from qilab.grading.collect import collect
     from qilab.grading.feedback import generate_feedback
     from qilab.grading.integrity import Status
@@ -186,13 +196,16 @@ def mark_own_work(learner: str, root: Path | None = None) -> MarkReport:
     for assignment in course.assignments():
         if assignment not in submitted:
             continue
-        if (course.root / "autograded" / learner / assignment).is_dir():
-            report.already.append(assignment)
-            continue
+        marked_before = (course.root / "autograded" / learner / assignment).is_dir()
         try:
             _add_learner(course, learner)
+            # Safe to repeat: the same files are left alone, a newer submission replaces the
+            # collected one and the earlier is kept aside (qilab.grading.collect).
             collected = collect(course, assignment, learner=learner)
             report.problems += [f"{assignment}: {p}" for p in collected.problems]
+            if marked_before and not needs_grading(course, learner, assignment):
+                report.already.append(assignment)
+                continue
             graded = autograde(course, assignment, learners=[learner], workers=1, progress=False)
             outcome = next((o for o in graded.outcomes if o.learner == learner), None)
             if outcome is None or outcome.status == Status.NOT_GRADED:
@@ -203,7 +216,11 @@ def mark_own_work(learner: str, root: Path | None = None) -> MarkReport:
         except QilabError as exc:
             report.problems.append(f"{assignment}: {exc}")
             continue
-        report.marked.append(assignment)
+        if marked_before:
+            earlier = next((where for who, where in collected.replaced if who == learner), None)
+            report.remarked.append((assignment, earlier))
+        else:
+            report.marked.append(assignment)
     return report
 
 

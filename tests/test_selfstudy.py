@@ -52,6 +52,10 @@ def snapshot(folder: Path) -> dict[str, tuple[int, bytes]]:
     }
 
 
+def contents(folder: Path) -> dict[str, bytes]:
+    return {name: data for name, (_, data) in snapshot(folder).items()}
+
+
 @pytest.mark.slow
 def test_first_start_releases_every_assignment_once(course, monkeypatch):
     first = selfstudy.release_on_first_start(course)
@@ -172,12 +176,12 @@ def test_qilab_progress_cli_says_submitted(course):
     assert "submitted, awaiting marking" in csv.stdout
 
 
-def learner_submits(course: Path, assignment: str) -> Path:
+def learner_submits(course: Path, assignment: str, fetch: bool = True) -> Path:
     """The learner's own nbgrader fetch and submit (nbgrader's commands, run from my-work/)."""
     env = {**os.environ, "JUPYTER_CONFIG_PATH": str(course / "assignments")}
     work = course / "my-work"
     work.mkdir(exist_ok=True)
-    for step in ("fetch_assignment", "submit"):
+    for step in ("fetch_assignment", "submit") if fetch else ("submit",):
         subprocess.run(
             [str(BIN / "nbgrader"), step, assignment, "--course", "qilab"],
             cwd=work,
@@ -186,8 +190,8 @@ def learner_submits(course: Path, assignment: str) -> Path:
             capture_output=True,
             timeout=120,
         )
-    (handed_in,) = default_inbound(course).glob(f"{getpass.getuser()}+{assignment}+*")
-    return handed_in
+    handed_in = sorted(default_inbound(course).glob(f"{getpass.getuser()}+{assignment}+*"))
+    return handed_in[-1]  # the latest (nbgrader's timestamps sort as text)
 
 
 def qilab_progress(course: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -227,6 +231,19 @@ def test_a_learner_alone_marks_their_own_submission_and_no_one_elses(course):
     assert "Already marked, kept as they are: foundation_measurement" in again.stderr
     assert snapshot(course / "assignments" / "autograded" / me) == graded
     assert progress(me).to_frame().equals(frame)
+
+    # Submitting again (after reading the feedback) is marked again, as a tutor's run would
+    # mark it; the earlier submission is kept, not lost.
+    first = snapshot(course / "assignments" / "submitted" / me / "foundation_measurement")
+    learner_submits(course, "foundation_measurement", fetch=False)
+    third = qilab_progress(course, "--mark")
+    assert third.returncode == 0, third.stderr
+    assert "Marked foundation_measurement again: you submitted it since" in third.stderr
+    kept_at = Path(third.stderr.split("earlier submission is kept at ")[1].split(".\n")[0])
+    kept_at = kept_at if kept_at.is_absolute() else course / "assignments" / kept_at
+    assert contents(kept_at) == {name: data for name, (_, data) in first.items()}, third.stderr
+    assert snapshot(course / "assignments" / "autograded" / me) != graded
+    assert not (course / "assignments" / "submitted" / "someone-else").exists()
 
 
 def test_mark_is_for_your_own_work_only(course):

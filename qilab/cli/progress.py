@@ -47,7 +47,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         action="store_true",
         help="studying alone: mark your own submissions to this checkout's course first "
         "(collect, autograde in the sandbox, feedback; written answers stay for a tutor, so "
-        "the mark is provisional). A mark already given is never changed",
+        "the mark is provisional). An assignment is marked again only if you submitted it "
+        "since its last mark; the earlier submission is kept",
     )
     parser.set_defaults(func=run)
 
