@@ -19,7 +19,9 @@ the goals of issue 16 (median of ``--repeats``):
   shows a chart;  goal <= 10 s on 2 cores; then until every page's controls are live. With
   the CPU seconds the server, its kernels and the browsers used meanwhile: here the visitors'
   browsers share the server's cores, which real visitors' do not (``--crowd-pool`` sets the
-  preheated kernels per case for this row)
+  preheated kernels per case for this row). Then the same burst with the case presented to
+  the room (``qilab cases CASE --audience N``: N kernels preheated for it), as an academy lead
+  would serve a board meeting (``--crowd-only`` runs just these two)
 * the server's part of those N visitors: the same burst from plain HTTP clients, each fetching
   its page and the scripts and styles the page's head names (what a browser needs before it
   can draw the page's own charts): seconds until every page has arrived with its charts;
@@ -78,8 +80,13 @@ def status(base: str) -> dict:
 
 
 @contextmanager
-def qilab_cases(pool_size: int, max_kernels: int = 0) -> Iterator[Server]:
-    """``qilab cases`` on a free port with this pool size (and kernel cap; 0 = from memory)."""
+def qilab_cases(
+    pool_size: int, max_kernels: int = 0, present: str = "", audience: int = 0
+) -> Iterator[Server]:
+    """``qilab cases`` on a free port with this pool size (and kernel cap; 0 = from memory).
+
+    With *present* and *audience*: ``qilab cases PRESENT --audience N`` (a room opening it).
+    """
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     with tempfile.TemporaryDirectory() as tmp:
@@ -88,6 +95,8 @@ def qilab_cases(pool_size: int, max_kernels: int = 0) -> Iterator[Server]:
             argv = [str(Path(sys.executable).parent / "qilab"), "cases", "--port", str(port)]
             argv += ["--no-browser", "--pool-size", str(pool_size)]
             argv += ["--max-kernels", str(max_kernels)]
+            if audience:
+                argv += [present, "--audience", str(audience)]
             process = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
         try:
             deadline = time.monotonic() + 180
@@ -244,10 +253,21 @@ def wait_on_every_page(pages: list, selector: str) -> None:
         )
 
 
-def crowd(browser: object, slug: str, visitors: int, pool_size: int = 1) -> dict[str, float]:
-    """N visitors set off together; then their kernels' memory; then what is left 30 s later."""
-    with qilab_cases(pool_size=pool_size) as server:
+def crowd(
+    browser: object, slug: str, visitors: int, pool_size: int = 1, audience: int = 0
+) -> dict[str, float]:
+    """N visitors set off together; then their kernels' memory; then what is left 30 s later.
+
+    With *audience*, the case is served as presented to a room (``--audience``): the server
+    waits until that many kernels are preheated for it, as a presenter would before speaking.
+    """
+    with qilab_cases(pool_size, present=slug, audience=audience) as server:
         wait_until_all_preheated(server.base)
+        deadline = time.monotonic() + 400
+        while status(server.base)["cases"][slug]["ready"] < audience:
+            if time.monotonic() > deadline:
+                raise SystemExit(f"{audience} kernels not preheated for {slug}")
+            time.sleep(1)
         pool = status(server.base)["kernels"]["kernels"]
         before = {m[2] for m in kernel_memory(server.process.pid)}
         url = f"{server.base}/voila/render/{slug}.ipynb"
@@ -341,6 +361,11 @@ def main(argv: list[str] | None = None) -> int:
         "--visits-only", action="store_true", help="only the preheated first and second visits"
     )
     parser.add_argument(
+        "--crowd-only",
+        action="store_true",
+        help="only the concurrent visitors in Chromium (usual pool, then --audience)",
+    )
+    parser.add_argument(
         "--server-crowd-only",
         action="store_true",
         help="only the server's part of the concurrent visitors (no browser)",
@@ -364,10 +389,15 @@ def main(argv: list[str] | None = None) -> int:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         try:
-            preheated = visits(browser, args.case, 1, args.repeats)
-            if not args.visits_only:
+            if args.crowd_only:
+                many = crowd(browser, args.case, args.visitors, args.crowd_pool)
+                room = crowd(browser, args.case, args.visitors, audience=args.visitors)
+            else:
+                preheated = visits(browser, args.case, 1, args.repeats)
+            if not (args.visits_only or args.crowd_only):
                 cold = visits(browser, args.case, 0, args.repeats)
                 many = crowd(browser, args.case, args.visitors, args.crowd_pool)
+                room = crowd(browser, args.case, args.visitors, audience=args.visitors)
                 served = crowd_server_side(args.case, args.visitors, args.crowd_pool)
         finally:
             browser.close()
@@ -387,6 +417,26 @@ def main(argv: list[str] | None = None) -> int:
         f"benchmark, server and browser at nice {os.nice(0)}"
     )
     print(f"{'':<42}{'median':>9}{'min':>8}{'max':>8}  {'goal':<14}")
+    n = args.visitors
+
+    def crowd_rows(result: dict[str, float], label: str, pool: str) -> None:
+        ok = result["seconds"] <= GOAL_CONCURRENT_S
+        print(
+            f"{label:<42}{result['seconds']:>9.2f}{'':>16}"
+            f"  {'<= 10 s':<14}{verdict(ok)}"
+            + (f"  ({result['busy']:.0f} got the busy page)" if result["busy"] else "")
+        )
+        print(f"{'  ... until all their controls are live':<42}{result['live seconds']:>9.2f}")
+        cpu = result["cpu"]
+        print(
+            f"{'  CPU seconds meanwhile: server / kernels':<42}"
+            f"{cpu['server']:>9.1f}{cpu['kernels']:>8.1f}  browsers {cpu['browsers']:.1f} ({pool})"
+        )
+
+    if args.crowd_only:
+        crowd_rows(many, f"{n} concurrent visitors: all show a chart", f"pool {args.crowd_pool}")
+        crowd_rows(room, f"  presented, --audience {n}: all show one", f"{n} preheated")
+        return 0
     first = preheated["first visit"]
     row("preheated, first visit: first chart", first, "<= 1.5 s", max(first) <= GOAL_PREHEATED_S)
     row("  ... until its controls are live", preheated["first visit live"], "-", None)
@@ -405,20 +455,8 @@ def main(argv: list[str] | None = None) -> int:
     row("no preheating, first visit", cold["first visit"], "-", None)
     row("  ... until its controls are live", cold["first visit live"], "-", None)
     row("no preheating, second visit", cold["second visit"], "-", None)
-    n = args.visitors
-    ok = many["seconds"] <= GOAL_CONCURRENT_S
-    print(
-        f"{f'{n} concurrent visitors: all show a chart':<42}{many['seconds']:>9.2f}{'':>16}"
-        f"  {'<= 10 s':<14}{verdict(ok)}"
-        + (f"  ({many['busy']:.0f} got the busy page)" if many["busy"] else "")
-    )
-    print(f"{'  ... until all their controls are live':<42}{many['live seconds']:>9.2f}")
-    cpu = many["cpu"]
-    print(
-        f"{'  CPU seconds meanwhile: server / kernels':<42}"
-        f"{cpu['server']:>9.1f}{cpu['kernels']:>8.1f}"
-        f"  browsers {cpu['browsers']:.1f} (pool {args.crowd_pool} a case)"
-    )
+    crowd_rows(many, f"{n} concurrent visitors: all show a chart", f"pool {args.crowd_pool}")
+    crowd_rows(room, f"  presented, --audience {n}: all show one", f"{n} preheated")
     ok = served["seconds"] <= GOAL_CONCURRENT_S and not served["without charts"]
     print(
         f"{f'  server part: {n} pages arrived with charts':<42}{served['seconds']:>9.2f}"

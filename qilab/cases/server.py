@@ -222,6 +222,7 @@ def cases_launch(
     max_kernels: int | None = None,
     hosts: list[str] | None = None,
     token: str = "",
+    audience: int | None = None,
     extra_args: list[str] | None = None,
 ) -> CasesLaunch:
     """Work out how to serve the cases, checking everything a person could get wrong first.
@@ -244,6 +245,9 @@ def cases_launch(
         More host names visitors may use, added to ``server.allowed_hosts``.
     token : str
         Visitors need this token (``?token=…`` once; then a cookie); empty: no token.
+    audience : int, optional
+        Keep this many kernels preheated for *case*: a room opening it together all get a
+        ready page (:meth:`ServerSettings.for_audience`). Needs *case*.
 
     Examples
     --------
@@ -260,6 +264,15 @@ def cases_launch(
         max_kernels=max_kernels,
         allowed_hosts=(*server.allowed_hosts, *hosts) if hosts else None,
     )
+    if audience is not None:
+        if not case:
+            raise settings_mod.CaseSettingsError(
+                "--audience preheats kernels for the case you present: name it, e.g. "
+                f"`qilab cases {cases[0].slug} --audience {audience}`."
+            )
+        slug = find_case(case, cases).slug
+        others = sum(server.pool_for(c.slug) for c in cases if c.slug != slug)
+        server = server.for_audience(slug, audience, others)
     open_path = render_path(find_case(case, cases)) if case else ""
     if port == 0:
         port = free_port(ip)

@@ -89,6 +89,46 @@ class ServerSettings:
             chosen.setdefault("pool_sizes", None)
         return check(replace(self, **chosen), "the command line")
 
+    def for_audience(self, slug: str, people: int, others: int = 0) -> ServerSettings:
+        """A copy that keeps *people* kernels preheated for case *slug* (``--audience``).
+
+        A room that opens one case together (a board meeting) then gets ready pages: every
+        visitor is handed a kernel that has already run the notebook, instead of nine of ten
+        starting one at once. The other cases keep their pools (*others*: their preheated
+        kernels). The pool refills as the room takes its kernels, so the cap must hold the
+        room's kernels, the refilled pool and the other pools at once.
+
+        Examples
+        --------
+        >>> ServerSettings(max_kernels=40).for_audience("gp-access", 12, others=6).pool_for(
+        ...     "gp-access")
+        12
+        >>> ServerSettings(max_kernels=20).for_audience("gp-access", 12, others=6)
+        ... # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        qilab.cases.settings.CaseSettingsError: --audience 12 needs 30 kernels ... 7 or less, ...
+        """
+        lo, hi = AUDIENCE
+        if isinstance(people, bool) or not isinstance(people, int) or not lo <= people <= hi:
+            raise CaseSettingsError(
+                f"--audience {people} must be a whole number from {lo} to {hi}."
+            )
+        cap = self.max_kernels or kernels_for_memory()
+        need = 2 * people + others
+        if need > cap:
+            raise CaseSettingsError(
+                f"--audience {people} needs {need} kernels at once ({people} for the room, "
+                f"{people} preheating again for {slug}, {others} for the other cases; about "
+                f"{need * KERNEL_MB / 1024:.1f} GB), but at most {cap} may run (--max-kernels). "
+                f"Use --audience {max(lo, (cap - others) // 2)} or less, or a larger "
+                "--max-kernels if this computer has the memory."
+            )
+        return replace(self, pool_sizes={**(self.pool_sizes or {}), slug: people})
+
+
+#: People ``--audience`` can preheat for (a large board or a teaching room).
+AUDIENCE = (1, 100)
 
 LIMITS: dict[str, tuple[int, int]] = {
     "pool_size": (0, 16),
