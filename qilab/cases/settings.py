@@ -108,6 +108,11 @@ class ServerSettings:
         Traceback (most recent call last):
         ...
         qilab.cases.settings.CaseSettingsError: --audience 12 needs 30 kernels ... 7 or less, ...
+        >>> ServerSettings(max_kernels=7).for_audience("gp-access", 2, others=6)
+        ... # doctest: +ELLIPSIS
+        Traceback (most recent call last):
+        ...
+        qilab.cases.settings.CaseSettingsError: ... Even --audience 1 does not fit: ...
         """
         lo, hi = AUDIENCE
         if isinstance(people, bool) or not isinstance(people, int) or not lo <= people <= hi:
@@ -117,12 +122,18 @@ class ServerSettings:
         cap = self.max_kernels or kernels_for_memory()
         need = 2 * people + others
         if need > cap:
+            fits = (cap - others) // 2
+            fix = (
+                f"Use --audience {fits} or less, or a larger --max-kernels"
+                if fits >= lo
+                else "Even --audience 1 does not fit: use a larger --max-kernels, or --pool-size 0 "
+                "so the other cases keep no kernels waiting,"
+            )
             raise CaseSettingsError(
                 f"--audience {people} needs {need} kernels at once ({people} for the room, "
                 f"{people} preheating again for {slug}, {others} for the other cases; about "
                 f"{need * KERNEL_MB / 1024:.1f} GB), but at most {cap} may run (--max-kernels). "
-                f"Use --audience {max(lo, (cap - others) // 2)} or less, or a larger "
-                "--max-kernels if this computer has the memory."
+                f"{fix} if this computer has the memory."
             )
         return replace(self, pool_sizes={**(self.pool_sizes or {}), slug: people})
 

@@ -51,6 +51,12 @@ def test_an_audience_needs_a_case_and_room_under_the_kernel_cap():
         f"again for {SLUG}, {others} for the other cases;"
     )
     assert f"Use --audience {(20 - others) // 2} or less" in str(caught.value)
+    # When not even one visitor fits beside the other cases' pools, no impossible number is
+    # suggested; turning the other pools off makes room, as the message says.
+    with pytest.raises(CaseSettingsError, match=r"Even --audience 1 does not fit: .*--pool-size 0"):
+        cases_launch(SLUG, port=0, open_browser=False, audience=3, max_kernels=others + 1)
+    room = cases_launch(SLUG, port=0, open_browser=False, audience=3, max_kernels=6, pool_size=0)
+    assert room.config["VoilaConfiguration"]["preheat_kernel"] is True
     with pytest.raises(CaseSettingsError, match="whole number from 1 to 100"):
         cases_launch(SLUG, port=0, open_browser=False, audience=0)
 
