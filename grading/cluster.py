@@ -30,8 +30,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from distributed import WorkerPlugin
-
 from qilab.errors import QilabError
 
 from . import execution
@@ -66,22 +64,6 @@ class SchedulerUnreachable(QilabError):
     """The academy's Dask scheduler did not answer, or has no workers."""
 
 
-class _QuietKernels(WorkerPlugin):
-    """LocalCluster only: workers' and kernels' chatter goes to a log file, not the tutor's
-    terminal."""
-
-    name = "qilab-quiet-kernels"
-
-    def __init__(self, log_path: str) -> None:
-        self.log_path = log_path
-
-    def setup(self, worker: Any) -> None:
-        log = os.open(self.log_path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
-        os.dup2(log, 1)
-        os.dup2(log, 2)
-        os.close(log)
-
-
 @contextlib.contextmanager
 def dask_client(
     scheduler: str | None, workers: int, scratch: Path, log_path: Path
@@ -92,6 +74,8 @@ def dask_client(
     ends.
     """
     from distributed import Client
+
+    from .worker_plugins import QuietKernels
 
     if scheduler:
         try:
@@ -117,7 +101,7 @@ def dask_client(
     cluster = local_cluster(workers, scratch)
     try:
         with Client(cluster) as client:
-            client.register_plugin(_QuietKernels(str(log_path)))
+            client.register_plugin(QuietKernels(str(log_path)))
             yield client
     finally:
         cluster.close()

@@ -251,3 +251,21 @@ def test_bad_limits_get_one_clear_message(tmp_path, course, option, message):
     )
     assert done.returncode == 2 and message in done.stderr, done.stderr
     assert "Traceback" not in done.stderr
+
+
+def test_the_hub_process_logs_each_request_once():
+    """JupyterHub loads QI Lab's spawner and LTI authenticator (they import
+    :mod:`qilab.grading`). ``distributed``, once imported, puts a handler of its own on the
+    ``tornado`` loggers, and the hub's log then showed every access line twice, once in Dask's
+    format. Nothing the hub loads may import it; marking imports it when it runs."""
+    script = (
+        "import logging, sys\n"
+        "import jupyterhub.app, qilab.hub.spawner, qilab.hub.lti, qilab.grading.autograde\n"
+        "handlers = [n for n in ('tornado', 'tornado.access', 'tornado.application', '')\n"
+        "            if logging.getLogger(n or None).handlers]\n"
+        "print(sorted(m for m in ('dask', 'distributed') if m in sys.modules), handlers)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    ).stdout
+    assert out.strip() == "[] []"

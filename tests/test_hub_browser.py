@@ -307,6 +307,10 @@ def test_learners_tutor_exchange_isolation_and_restart(hub_course, browser) -> N
 
         cookie_secret = (state / "jupyterhub_cookie_secret").read_bytes()
         context = alice.context
+        # The IT team reads the hub's log: each request is one line in JupyterHub's own format
+        # (not also a second copy in Dask's "date - JupyterHub - INFO - ..." format).
+        logins = [line for line in hub.output().splitlines() if "302 POST /hub/login" in line]
+        assert len(logins) == 3 and all(line.startswith("[I ") for line in logins), logins
         port = int(hub.base.rsplit(":", 1)[1])
 
     # Restart: the same database and cookie secret; Alice is still logged in.
