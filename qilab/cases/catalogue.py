@@ -45,7 +45,9 @@ class Thumbnail:
 
     The series is ``y`` (summed, then divided by summed ``n`` when ``n`` is given; otherwise
     averaged) per ``x``, keeping only rows matching ``where``; points from ``change`` onwards
-    are drawn in the improvement colour.
+    are drawn in the improvement colour. A survey's answers are words, not numbers: with
+    ``equals`` the series is the share of rows per ``x`` whose ``y`` is that answer (blank
+    answers left out), e.g. ``y: asked_what_matters, equals: "Yes"``.
     """
 
     dataset: str
@@ -54,6 +56,7 @@ class Thumbnail:
     n: str | None = None
     where: dict[str, str] = field(default_factory=dict)
     change: str | None = None
+    equals: str | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +131,7 @@ def _thumbnail(raw: Any, where: str) -> Thumbnail:
         n=raw.get("n"),
         where={str(k): str(v) for k, v in where_.items()},
         change=str(raw["change"]) if raw.get("change") else None,
+        equals=str(raw["equals"]) if raw.get("equals") is not None else None,
     )
 
 

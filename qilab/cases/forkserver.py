@@ -51,6 +51,7 @@ PRELOAD = (
     "qilab.cases.live",
     "qilab.cases.stories.batching",
     "qilab.cases.stories.cardiac",
+    "qilab.cases.stories.experience",
     "qilab.cases.stories.gp_access",
     "qilab.cases.stories.lean",
     "qilab.cases.stories.pincer",

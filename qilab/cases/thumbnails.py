@@ -30,6 +30,13 @@ def series(spec: Thumbnail) -> pd.DataFrame:
     >>> s = series(Thumbnail("ward_falls", x="month", y="falls", n="occupied_bed_days"))
     >>> list(s.columns), bool(s["x"].is_monotonic_increasing)
     (['x', 'y'], True)
+
+    Survey answers: the share of each month's questionnaires giving one answer.
+
+    >>> s = series(Thumbnail("patient_experience", x="month", y="asked_what_matters",
+    ...                      where={"ward": "Cedar Ward"}, equals="Yes"))
+    >>> round(float(s["y"].iloc[-1]), 2)    # 15 of 21 in March 2025
+    0.71
     """
     data = datasets.load(spec.dataset)
     missing = [c for c in (spec.x, spec.y, spec.n, *spec.where) if c and c not in data.columns]
@@ -44,9 +51,39 @@ def series(spec: Thumbnail) -> pd.DataFrame:
         raise CaseIndexError(
             f"thumbnail of data set '{spec.dataset}': no rows match {spec.where}: check the values."
         )
+    if spec.equals is not None:
+        data = _share_answering(data, spec)
+    elif not pd.api.types.is_numeric_dtype(data[spec.y]):
+        raise CaseIndexError(
+            f"thumbnail of data set '{spec.dataset}': column {spec.y} holds answers, not numbers: "
+            f"add `equals:` naming the answer to count (e.g. equals: "
+            f'"{_answers(data, spec.y)[0]}").'
+        )
     grouped = data.groupby(spec.x, observed=True, sort=True)
     y = grouped[spec.y].sum() / grouped[spec.n].sum() if spec.n else grouped[spec.y].mean()
     return pd.DataFrame({"x": y.index, "y": y.to_numpy(dtype=float)}).reset_index(drop=True)
+
+
+def _answers(data: pd.DataFrame, column: str) -> list[str]:
+    return [str(v) for v in pd.unique(data[column].dropna())]
+
+
+def _share_answering(data: pd.DataFrame, spec: Thumbnail) -> pd.DataFrame:
+    """*data* with ``y`` replaced by 1 where it is the answer ``equals``, 0 for other answers
+    (blank answers dropped), so the mean per ``x`` is the share giving that answer."""
+    answers = _answers(data, spec.y)
+    if spec.equals not in answers:
+        raise CaseIndexError(
+            f"thumbnail of data set '{spec.dataset}': no row has {spec.y} equal to "
+            f"'{spec.equals}': use one of {', '.join(repr(a) for a in answers)}."
+        )
+    if spec.n:
+        raise CaseIndexError(
+            f"thumbnail of data set '{spec.dataset}': give `equals:` or `n:`, not both "
+            "(with `equals:` each row counts once)."
+        )
+    data = data[data[spec.y].notna()]
+    return data.assign(**{spec.y: (data[spec.y].astype(str) == spec.equals).astype(float)})
 
 
 def _scale(values: np.ndarray, lo: float, hi: float) -> np.ndarray:

@@ -9,6 +9,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import yaml
 
+from qilab import datasets
 from qilab.cases import CaseIndexError, load_cases
 from qilab.cases.catalogue import Thumbnail
 from qilab.cases.gallery import gallery_html
@@ -42,6 +43,27 @@ def test_sparkline_puts_high_values_at_the_top():
 def test_thumbnail_of_a_missing_column_says_which_columns_exist():
     with pytest.raises(CaseIndexError, match="does not have: use one of month"):
         series(Thumbnail("ward_falls", x="month", y="no_such_column"))
+
+
+def test_a_survey_thumbnail_is_the_share_giving_one_answer_and_mistakes_say_the_fix():
+    spec = Thumbnail(
+        "patient_experience",
+        x="month",
+        y="staff_introduced",
+        where={"ward": "Beech Ward"},
+        equals="Yes, all of them",
+    )
+    frame = series(spec)
+    rows = datasets.load("patient_experience").query("ward == 'Beech Ward'")
+    march = rows[rows["month"] == rows["month"].max()]
+    expected = (march["staff_introduced"] == "Yes, all of them").mean()
+    assert len(frame) == 12 and frame["y"].iloc[-1] == pytest.approx(expected)
+    assert frame["y"].between(0, 1).all()
+    with pytest.raises(CaseIndexError, match=r"holds answers, not numbers: add `equals:`"):
+        series(Thumbnail("patient_experience", x="month", y="staff_introduced"))
+    wrong = r"equal to 'Yes all': use one of .*'Yes, all of them'"
+    with pytest.raises(CaseIndexError, match=wrong):
+        series(Thumbnail("patient_experience", x="month", y="staff_introduced", equals="Yes all"))
 
 
 def test_gallery_lists_every_case_with_its_level_theme_module_and_link():

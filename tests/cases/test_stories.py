@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from qilab.cases.stories import batching, cardiac, gp_access, lean, pincer, winter
+from qilab.cases.stories import batching, cardiac, experience, gp_access, lean, pincer, winter
 from qilab.errors import QilabError
 
 
@@ -71,6 +71,84 @@ def test_access_collaborative_has_four_improvers_and_two_that_did_not():
     assert list(log["Cycle"]) == list(range(1, 9)) and "abandon" in set(log["Decision"])
 
 
+def case_prose(slug: str) -> str:
+    """The markdown of a case notebook, whitespace collapsed and emphasis removed."""
+    from qilab.cases import load_cases
+
+    case = next(c for c in load_cases() if c.slug == slug)
+    nb = json.loads(case.notebook.read_text())
+    text = " ".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "markdown")
+    return " ".join(text.replace("*", "").split())
+
+
+def test_each_campaign_moves_its_own_question_on_its_own_ward_and_the_headline_stays_put():
+    """What 'Asking what matters' says about directions and signals is what the data show."""
+    prose = case_prose("asking-what-matters")
+    # The question each campaign was about signals on the ward that ran it, and nowhere else.
+    assert experience.signalling_wards("introduced") == ["Beech Ward"]
+    assert experience.verdict("introduced", "Beech Ward") == "up"
+    assert experience.signalling_wards("asked") == ["Cedar Ward"]
+    assert experience.verdict("asked", "Cedar Ward") == "up"
+    assert "Ash and Cedar, which did not run the campaign, show no signal" in prose
+    assert "Ash and Beech show no signal" in prose
+    for key, ward in (("introduced", "Beech Ward"), ("asked", "Cedar Ward")):
+        r = experience.before_after(key, ward)
+        assert f"rises from {r['before']:.0f} % to {r['after']:.0f} %" in prose, (key, r)
+    cedar = experience.result("asked", "Cedar Ward").data.tail(3)
+    assert (cedar["y"] > cedar["ucl"]).all(), "all three months since the change above the limit"
+    assert "all three months since the change above the upper limit" in prose
+    # The Friends and Family Test: no signal on any ward, nor pooled; it barely moves.
+    assert experience.signalling_wards("fft") == []
+    assert experience.verdict("fft", experience.ALL_WARDS) == ""
+    pooled = experience.before_after("fft", experience.ALL_WARDS)
+    assert abs(pooled["after"] - pooled["before"]) < 3
+    assert (
+        f"goes from {pooled['before']:.0f} % positive before October 2024 to "
+        f"{pooled['after']:.0f} % after" in prose
+    )
+    assert f"about {pooled['before']:.0f} % of inpatients" in prose
+    assert "no signal on any ward or on all three together" in prose
+    # Involvement: no signal on Cedar yet; a rise on Ash, which changed nothing.
+    assert experience.signalling_wards("involved") == ["Ash Ward"]
+    assert experience.verdict("involved", "Ash Ward") == "up"
+    assert "Cedar Ward shows no signal in involvement" in prose
+    assert "Ash Ward, which changed nothing, signals a rise" in prose
+    table = experience.involvement_by_asked().set_index("Asked what mattered to them?")
+    share = table["Definitely involved in decisions (%)"]
+    assert f"({share['Yes']} % against {share['No']} %)" in prose and share["Yes"] > share["No"]
+    # Whose voice: small samples, blanks.
+    voices = experience.voices_table()
+    assert (
+        f"Between {voices['Fewest in a month'].min()} and {voices['Most in a month'].max()} "
+        "questionnaires" in prose
+    )
+    blanks = int(voices["Friends and Family Test left blank or 'Don't know'"].sum())
+    assert blanks == int(experience.survey()["fft"].isna().sum())
+    assert f"{blanks} patients left the FFT blank" in prose
+
+
+def test_experience_captions_say_the_direction_the_chart_shows():
+    for key in experience.MEASURES:
+        for ward in experience.WARDS:
+            _, text = experience.measure_chart(key, ward)
+            direction = experience.verdict(key, ward)
+            if direction:
+                assert f"a signal of a {'rise' if direction == 'up' else 'fall'}" in text
+                assert "No signal" not in text
+            else:
+                assert "No signal of change from" in text and "a signal of a" not in text
+            assert "Anhøj rules" in text, "the caption names the rule set"
+            m = experience.MEASURES[key]
+            if m.ward == ward:
+                assert f"{ward} ran {m.campaign}" in text
+            elif m.ward:
+                assert f"{ward} did not run {m.campaign}" in text
+    with pytest.raises(QilabError, match="unknown ward"):
+        experience.asked_chart("Oak Ward")
+    with pytest.raises(QilabError, match="unknown ward"):
+        experience.introduced_chart(experience.ALL_WARDS)
+
+
 def test_winter_census_obeys_the_stock_and_flow_identity():
     check = winter.stock_and_flow()
     assert check["Days the identity holds"].iloc[0] == check["Days checked"].iloc[0] > 100
@@ -90,6 +168,10 @@ BUILDERS = [
     (pincer.practice_chart, pincer.practices()[:3]),
     (pincer.funnel_chart, [None]),
     (cardiac.arrest_chart, cardiac.choices()),
+    (experience.fft_chart, experience.fft_choices()),
+    (experience.introduced_chart, experience.WARDS),
+    (experience.asked_chart, experience.WARDS),
+    (experience.involved_chart, experience.WARDS),
 ]
 
 
@@ -218,8 +300,9 @@ def y_scale_and_labels(spec: dict) -> tuple[dict, list[float]]:
             lambda: gp_access._practice("Castle Street Medical Centre")[0][gp_access.MEASURE].max(),
         ),
         (cardiac.arrest_chart, cardiac.POOLED, None),
+        (experience.asked_chart, "Cedar Ward", None),
     ],
-    ids=["winter-beds", "gp-access-wait", "cardiac-arrests"],
+    ids=["winter-beds", "gp-access-wait", "cardiac-arrests", "experience-asked"],
 )
 def test_chart_labels_sit_above_the_data_on_rows_of_their_own(build, value, high):
     chart, _ = build() if value is None else build(value)
