@@ -122,7 +122,7 @@ def test_each_campaign_moves_its_own_question_on_its_own_ward_and_the_headline_s
         f"Between {voices['Fewest in a month'].min()} and {voices['Most in a month'].max()} "
         "questionnaires" in prose
     )
-    blanks = int(voices["Friends and Family Test left blank or 'Don't know'"].sum())
+    blanks = int(voices["FFT blank or 'Don't know'"].sum())
     assert blanks == int(experience.survey()["fft"].isna().sum())
     assert f"{blanks} patients left the FFT blank" in prose
 

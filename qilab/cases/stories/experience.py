@@ -308,7 +308,11 @@ def fft_choices() -> list[str]:
 
 
 def signals_table() -> pd.DataFrame:
-    """Every measure on every ward: before, after and whether its p chart signals a change."""
+    """Every measure on every ward: before, after and whether its p chart signals a change.
+
+    'Before' is the months before the measure's change: before October 2024 for the Friends
+    and Family Test and 'Hello, my name is', before January 2025 for 'What matters to you?'.
+    """
     rows = []
     for m in MEASURES.values():
         for ward in WARDS:
@@ -319,7 +323,7 @@ def signals_table() -> pd.DataFrame:
                     "Question (answer counted)": f"{m.title[0].upper()}{m.title[1:]}",
                     "Ward": ward,
                     "Made this change?": (
-                        "both campaigns' months"
+                        "headline (no change of its own)"
                         if m.ward is None
                         else "yes"
                         if ward == m.ward
@@ -375,7 +379,7 @@ def voices_table() -> pd.DataFrame:
                 "Questionnaires": len(w),
                 "Fewest in a month": int(per_month.min()),
                 "Most in a month": int(per_month.max()),
-                "Friends and Family Test left blank or 'Don't know'": int(w["fft"].isna().sum()),
+                "FFT blank or 'Don't know'": int(w["fft"].isna().sum()),
                 "Aged 16-35 (%)": round(float((w["age_band"] == "16-35").mean() * 100)),
                 "Aged 66 or over (%)": round(
                     float(w["age_band"].isin(["66-80", "81 and over"]).mean() * 100)
