@@ -147,3 +147,64 @@ def draw(page: Any, specs: list[dict[str, Any]], shot: Path | None = None) -> li
             )
         )
     return drawn
+
+
+#: An SPC or run chart, by the words its text description starts with ("P′ chart of …").
+SPC = re.compile(r"\b(Run|I|MR|XmR|Xbar|S|C|U|P|C′|U′|P′|G|T) chart\b")
+#: A percentage axis, by its title ("% answering 'Yes'", "Bed occupancy (%)", "cumulative %").
+PERCENT = re.compile(r"%|\bper ?cent", re.IGNORECASE)
+
+
+def numbered_x(spec: dict) -> bool:
+    """True when every quantitative x in *spec* is a whole number (point, day, draw numbers)."""
+    fields: set[str] = set()
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            encoding = node.get("encoding")
+            x = encoding.get("x") if isinstance(encoding, dict) else None
+            if isinstance(x, dict) and x.get("type") == "quantitative" and "field" in x:
+                fields.add(x["field"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(spec)
+    rows = [row for data in spec.get("datasets", {}).values() for row in data]
+    values = [row[f] for row in rows for f in fields if isinstance(row.get(f), int | float)]
+    return bool(values) and all(float(v).is_integer() for v in values)
+
+
+def chart_problems(drawn: Drawn, spec: dict) -> list[str]:
+    """What a person would find wrong with one drawn chart, in words (empty: nothing)."""
+    if drawn.error:
+        return [f"Vega could not draw it: {drawn.error}"]
+    problems = []
+    if drawn.truncated():
+        problems.append(f"labels cut short by Vega's label limit: {drawn.truncated()}")
+    if drawn.clipped:
+        problems.append(f"text reaching past the chart's edge: {drawn.clipped}")
+    for axis in drawn.axes:
+        numbers = axis.numbers()
+        if PERCENT.search(axis.title_text) and numbers and (min(numbers) < 0 or max(numbers) > 100):
+            problems.append(
+                f"percentage axis {axis.title_text!r} runs {min(numbers):g} to {max(numbers):g}"
+            )
+    if numbered_x(spec):
+        for axis in drawn.axes:
+            fractions = [n for n in axis.numbers() if n != int(n)]
+            if axis.label.startswith("X-axis") and fractions:
+                problems.append(
+                    f"x axis {axis.title_text!r} numbers whole points with ticks {fractions[:3]}"
+                )
+    description = spec.get("description", "")
+    if len(description) < 30:
+        problems.append(f"no text description (it has {description!r})")
+    title = spec.get("title")
+    subtitle = title.get("subtitle", "") if isinstance(title, dict) else ""
+    subtitle = subtitle if isinstance(subtitle, str) else " ".join(subtitle)
+    if SPC.search(description) and "rules" not in subtitle:
+        problems.append(f"an SPC/run chart that names no rule set (subtitle {subtitle!r})")
+    return problems

@@ -329,3 +329,34 @@ def test_gp_access_wait_chart_with_cycles_keeps_the_joining_label():
     assert "Joins the collaborative" in spec
     for n in gp_access.cycles().query("practice == 'Millbrook Surgery'")["cycle"]:
         assert f"PDSA {n}" in spec
+
+
+@pytest.mark.browser
+def test_every_case_chart_reads_in_full(page):
+    """Every chart a case can show (every choice of its control), drawn in Chromium as a
+    visitor sees it: labels whole, percentage axes within 0–100, whole-number ticks on
+    numbered points, a text description, the rule set named (``chart_render.chart_problems``,
+    the lesson sweep's own judge)."""
+    from chart_render import chart_problems, draw
+    from conftest import ARTIFACTS
+
+    from qilab.cases.live import described
+
+    charts = [
+        (
+            f"{build.__name__}({'' if value is None else value})",
+            build() if value is None else build(value),
+        )
+        for build, values in BUILDERS
+        for value in values
+    ]
+    # As the page shows them: the caption is the chart's description too (live.described).
+    specs = [described(chart, text).to_dict(validate=False) for _, (chart, text) in charts]
+    drawn = draw(page.page, specs, ARTIFACTS / "case-charts" / "every-case-chart.png")
+    problems = [
+        f"{name}: {problem}"
+        for (name, _), one, spec in zip(charts, drawn, specs, strict=True)
+        for problem in chart_problems(one, spec)
+    ]
+    assert problems == [], "\n".join(problems)
+    assert page.external_requests() == []

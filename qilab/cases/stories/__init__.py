@@ -72,6 +72,7 @@ def _make_room_for_labels(spec: dict[str, Any], res: Any, height: int | None) ->
     numbers = res.data[columns].to_numpy(dtype=float)
     low, high = float(np.nanmin(numbers)), float(np.nanmax(numbers))
     top = label_headroom(low, high, rows, int(height or spec.get("height") or 300))
+    ceiling = percentage_ceiling(res)
     for layer in layers:
         y = (layer.get("encoding") or {}).get("y")
         if isinstance(y, dict) and y.get("field") != "label_y" and y.get("scale", {}) is not None:
@@ -79,3 +80,42 @@ def _make_room_for_labels(spec: dict[str, Any], res: Any, height: int | None) ->
             scale.update({"domainMax": top, "nice": False})
             if 0 <= low < high - low:  # near zero: start at zero, as the unextended axis did
                 scale["domainMin"] = 0
+            if ceiling is not None and top > ceiling and y.get("axis", {}) is not None:
+                y["axis"] = {**y.get("axis", {}), **axis_ending_at(ceiling)}
+
+
+def percentage_ceiling(res: Any) -> float | None:
+    """The most a chart's measure can be, if it is a percentage or proportion, else None.
+
+    A P chart's proportions end at 1 (100 when multiplied by 100); any measure whose axis is a
+    percentage ends at 100. The room made above the plot for labels must not read as
+    "104 %" on the axis.
+
+    >>> from types import SimpleNamespace as Result
+    >>> percentage_ceiling(Result(chart_type="p", multiply=100.0, labels={}))
+    100.0
+    >>> percentage_ceiling(Result(chart_type="i", multiply=1, labels={"ylab": "Occupancy %"}))
+    100.0
+    >>> percentage_ceiling(Result(chart_type="i", multiply=1, labels={"ylab": "Hours"})) is None
+    True
+    """
+    from qilab.measure.kinds import CHART_KINDS
+
+    kind = CHART_KINDS.get(res.chart_type)
+    if kind is not None and kind.proportion:
+        return float(res.multiply)
+    if "%" in str(res.labels.get("ylab") or ""):
+        return 100.0
+    return None
+
+
+def axis_ending_at(ceiling: float) -> dict[str, Any]:
+    """Vega-Lite axis settings that label and grid the axis only up to *ceiling*.
+
+    The scale still runs past it (the labels' room, or a control limit the arithmetic puts
+    above 100 %, drawn where it falls), but no tick, number or grid line claims a value the
+    measure cannot take.
+    """
+    past = f"datum.value > {ceiling:g}"
+    hidden = {"condition": {"test": past, "value": 0}, "value": 1}
+    return {"labelExpr": f"{past} ? '' : datum.label", "gridOpacity": hidden, "tickOpacity": hidden}
