@@ -4,7 +4,8 @@ nbgrader builds feedback from the *autograded* notebook, into which ``OverwriteC
 back each test cell's full source — hidden tests included — and whose failed cells carry
 tracebacks quoting the failing test line. :class:`PlainWordsFeedback` (named in the course's
 ``nbgrader_config.py``, after ``GetGrades``) removes the hidden regions and replaces each test
-cell's output with a sentence: passed or not, the marks, and why, in plain words.
+cell's output with a sentence: passed or not, the marks, and why, in plain words (the
+wording is :mod:`.explain`'s, shared with the Validate button).
 :func:`generate_feedback` wraps nbgrader's ``generate_feedback`` and ``release_feedback`` and
 checks every page for hidden-test code before anyone can read it (and drops the page's
 MathJax-from-a-CDN script, so it opens offline). The check also decodes base64, hex and
@@ -32,6 +33,7 @@ from nbformat.notebooknode import NotebookNode
 from nbgrader.preprocessors import NbGraderPreprocessor
 
 from .course import Course, CourseError, quiet_nbgrader
+from .explain import plain_reason
 from .preprocessors import is_graded_test
 from .provisional import label_page, pending_cells
 
@@ -40,43 +42,6 @@ REMOTE_SCRIPT = re.compile(r"<script[^>]*\bsrc=[\"']https?://[^>]*>\s*</script>"
 
 HIDDEN_NOTE = "# (further checks are hidden: they ran when your work was marked)"
 MARK_SCHEME_NOTE = "*(The tutor's mark scheme is not shown.)*"
-
-#: Plain-words explanations of the errors a test cell most often shows.
-REASONS: dict[str, str] = {
-    "NameError": "{evalue}. Define it in your answer cell, spelled exactly as the question asks, "
-    "and run that cell.",
-    "NotImplementedError": "your answer cell still says `raise NotImplementedError()`. Replace "
-    "that line with your answer.",
-    "CellTimeoutError": "the check ran out of time. Look for a loop that never ends.",
-    "SubmissionTimeout": "{evalue}",
-    "MemoryError": "your code used more memory than a submission may. Look for a loop that keeps "
-    "adding to a list or table.",
-    "DeadKernelError": "{evalue}",
-}
-
-
-def plain_reason(ename: str, evalue: str) -> str:
-    """Say in plain words why a check failed, from the error it raised.
-
-    Examples
-    --------
-    >>> plain_reason("AssertionError", "the median should be 12")
-    'the check says: the median should be 12.'
-    >>> plain_reason("AssertionError", "")[:40]
-    'your answer did not give the result this'
-    """
-    evalue = (evalue or "").strip()
-    if ename == "AssertionError":
-        if evalue:
-            return f"the check says: {evalue.rstrip('.')}."
-        return (
-            "your answer did not give the result this check expects. Re-read the question and "
-            "try your code on the examples it gives."
-        )
-    if ename in REASONS:
-        return REASONS[ename].format(evalue=evalue)
-    detail = f" ({evalue})" if evalue else ""
-    return f"your code raised {ename}{detail} when the check used it."
 
 
 def remove_region(source: str, begin: str, end: str, note: str = HIDDEN_NOTE) -> tuple[str, bool]:
