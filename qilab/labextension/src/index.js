@@ -14,6 +14,7 @@
  * cells in order.
  */
 import { INotebookTracker, NotebookActions } from '@jupyterlab/notebook';
+import { watchAssignmentList } from './assignment-list.js';
 import { watchSliderNames } from './slider-names.js';
 
 /** NotebookActions that run cells; each takes (notebook, sessionContext, ...). */
@@ -172,4 +173,12 @@ const sliderNames = {
   activate: () => watchSliderNames(document.body)
 };
 
-export default [runWhenReady, tabLabels, openingIsNotEditing, sliderNames];
+/** nbgrader's Assignment List, usable by keyboard and screen reader: see assignment-list.js. */
+const assignmentList = {
+  id: '@qilab/lab-extension:assignment-list-a11y',
+  description: "nbgrader's Assignment List: named buttons, a keyboard-usable feedback link.",
+  autoStart: true,
+  activate: () => watchAssignmentList(document.body)
+};
+
+export default [runWhenReady, tabLabels, openingIsNotEditing, sliderNames, assignmentList];
