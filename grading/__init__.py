@@ -15,7 +15,8 @@ Modules: :mod:`.course` (the course folder and its nbgrader config), :mod:`.rost
 :mod:`.release` with :mod:`.deadlines`, :mod:`.collect` and :mod:`.lms`, :mod:`.autograde`
 with :mod:`.cluster` (Dask), :mod:`.execution` (the task a worker runs) and :mod:`.integrity`,
 :mod:`.preprocessors` (the nbgrader preprocessors the course config names), :mod:`.feedback`
-with :mod:`.provisional`,
+with :mod:`.provisional` and :mod:`.explain` (errors in plain words, which :mod:`.validate`, the
+learner's Validate button, shares),
 :mod:`.pending`, :mod:`.results`, :mod:`.outcomes`, :mod:`.cohort` (every learner judged by
 :mod:`qilab.escalator.rules`), :mod:`.report`, :mod:`.gradefiles` (Moodle and Canvas),
 :mod:`.progress`, and :mod:`.synthetic` (a made-up cohort to practise on).
