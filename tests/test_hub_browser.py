@@ -200,7 +200,8 @@ def test_learners_tutor_exchange_isolation_and_restart(hub_course, browser) -> N
         shot(alice, "alice-assignments-released")
         released.first.get_by_role("button", name="Fetch").click()
         fetched = list_rows(panel, "fetched", 1)
-        fetched.first.get_by_role("button", name=ASSIGNMENT, exact=True).click()  # shows its notebooks
+        # Shows its notebooks (exact: each row's Submit button names the assignment too).
+        fetched.first.get_by_role("button", name=ASSIGNMENT, exact=True).click()
         fetched.first.get_by_role("link", name=ASSIGNMENT, exact=True).click()  # opens it
         tab = alice.locator(".lm-DockPanel-tabBar .lm-mod-current", has_text=f"{ASSIGNMENT}.ipynb")
         tab.wait_for(timeout=MINUTE)
