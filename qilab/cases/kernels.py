@@ -15,6 +15,11 @@ here in the kernel manager class Voila is configured to build on
   connected is never culled; it is shut down only if no page connects within
   ``connect_timeout`` seconds of its hand-out (or of its last output): a plain ``GET`` that
   never runs the page's script (a crawler, an attacker) does not hold a kernel for long.
+* **A room arriving together.** Each kernel Voila starts to refill a pool runs the case's
+  notebook: about a second of CPU. Started while a room's visitors are still arriving, ten of
+  them take that CPU from the pages being served. So a refill waits until no visitor has
+  arrived for ``refill_quiet`` seconds (at most ``refill_wait_max``); a refill that a visitor
+  is already waiting for (taken from the pool before it was ready) starts at once.
 * **Too many visitors.** :meth:`CasesKernelManager.admit` refuses a new visitor when the visitor
   kernels (live, or being prepared for a request) would exceed ``max_visitor_kernels``; the
   handler then shows a "busy" page instead of starting yet another kernel.
@@ -22,6 +27,7 @@ here in the kernel manager class Voila is configured to build on
 
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Any
 
@@ -47,6 +53,12 @@ class CasesKernelManager(AsyncMappingKernelManager):
         8, config=True, help="Visitor kernels (not counting preheated ones) allowed at once."
     )
     watch_interval = Float(1.0, config=True, help="Seconds between checks of visitor kernels.")
+    refill_quiet = Float(
+        3.0, config=True, help="Seconds with no visitor arriving before a pool is refilled."
+    )
+    refill_wait_max = Float(
+        15.0, config=True, help="Longest a pool refill waits for visitors to stop arriving."
+    )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -54,6 +66,7 @@ class CasesKernelManager(AsyncMappingKernelManager):
         self._left_at: dict[str, float] = {}
         self._handed_out_at: dict[str, float] = {}
         self._pending = 0  # requests admitted whose page is still being prepared
+        self._last_arrival = float("-inf")  # monotonic time of the last visitor's request
         self._watcher: PeriodicCallback | None = None
 
     # -- which kernels are whose --------------------------------------------------------------
@@ -94,6 +107,7 @@ class CasesKernelManager(AsyncMappingKernelManager):
         A request being prepared counts until it finishes, even once its kernel is live: that
         over-counts for the seconds a page takes to render, which only errs towards "busy".
         """
+        self._last_arrival = time.monotonic()
         if len(self.visitor_kernel_ids()) + self._pending >= self.max_visitor_kernels:
             return False
         self._pending += 1
@@ -102,6 +116,32 @@ class CasesKernelManager(AsyncMappingKernelManager):
     def release(self) -> None:
         """The admitted request has finished (its kernel, if any, now counts as a visitor's)."""
         self._pending = max(0, self._pending - 1)
+
+    # -- refilling the pools --------------------------------------------------------------------
+
+    def _waits_in_pool(self, task: asyncio.Task | None) -> bool:
+        """Whether *task* is a pool place no visitor has taken yet (Voila's pools hold tasks)."""
+        return task is not None and any(
+            item is task for pool in getattr(self, "_pools", {}).values() for item in pool
+        )
+
+    async def until_visitors_stop_arriving(self) -> None:
+        """If this is a pool refill, wait while visitors are arriving (see the module's notes).
+
+        Returns at once for a kernel a visitor asked for, or waits on: its page is waiting.
+        """
+        task = asyncio.current_task()
+        deadline = time.monotonic() + self.refill_wait_max
+        while (
+            self._waits_in_pool(task)
+            and time.monotonic() - self._last_arrival < self.refill_quiet
+            and time.monotonic() < deadline
+        ):
+            await asyncio.sleep(0.1)
+
+    async def start_kernel(self, *args: Any, **kwargs: Any) -> str:  # type: ignore[override]
+        await self.until_visitors_stop_arriving()
+        return await super().start_kernel(*args, **kwargs)
 
     # -- connections --------------------------------------------------------------------------
 

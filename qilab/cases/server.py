@@ -70,7 +70,9 @@ FORK_PROVISIONER = "qilab-cases-fork"
 #: Seconds after handing out a preheated kernel before Voila starts its replacement. A visitor
 #: arriving meanwhile waits for that replacement, so it must be short; the refill does not slow
 #: the first visitor's page because kernels run at a lower priority (``ForkProvisioner.nice``)
-#: and a forked kernel needs little CPU to start.
+#: and a forked kernel needs little CPU to start. While visitors keep arriving (a room opening a
+#: case together) the refill waits for them to stop (``CasesKernelManager.refill_quiet``), unless
+#: a visitor is waiting for it.
 REFILL_DELAY_S = 1.0
 
 #: Addresses that mean "every network interface": the server is then reachable from others.
@@ -188,6 +190,10 @@ def voila_config(
             "max_visitor_kernels": server.visitor_cap(pooled),
             "leave_grace": float(server.leave_grace),
             "connect_timeout": float(server.connect_timeout),
+        },
+        # The case template draws each page's static charts on the server (qilab.cases.prerender).
+        "VoilaExporter": {
+            "filters": {"qilab_drawn_charts": "qilab.cases.prerender.with_drawn_charts"},
         },
         "VoilaExecutor": {
             "timeout": server.execution_timeout,

@@ -65,24 +65,92 @@ window.qilabPrerender = (function () {
     }
   }
 
-  // Start Voila's front end (voila.js and its ~70 chunks) once the static charts are drawn,
-  // so the browser's one main thread draws them first instead of after 3 MB of JavaScript.
-  // Voila's code starts on the window's `load` event; if that has already passed by the time
-  // its script has run (no chart took long), it is given the event it waited for.
+  // Start Voila's front end (its styles, then voila.js and its ~70 chunks) once the page's
+  // charts are drawn (the server has drawn most of them already, and the browser's one main
+  // thread draws any others first, before 3 MB of JavaScript) and there is room (whenRoom).
+  // Voila's code starts on the window's `load` event, listening for it only once its chunks
+  // have loaded, which may be after the event: a `load` listener added after the event is
+  // called at once, as it would have been (as Voila does for its own theme code).
   var loaded = false;
   window.addEventListener("load", function () { loaded = true; });
-
-  function thenStart(src) {
-    function start() {
-      var script = document.createElement("script");
-      script.src = src;
-      script.onload = function () {
-        if (loaded) {
-          window.dispatchEvent(new Event("load"));
+  var addListener = window.addEventListener;
+  window.addEventListener = function (type, listener, options) {
+    addListener.call(window, type, listener, options);
+    if (type === "load" && loaded && listener) {
+      setTimeout(function () {
+        var event = new Event("load");
+        if (typeof listener === "function") {
+          listener.call(window, event);
+        } else {
+          listener.handleEvent(event);
         }
-      };
-      document.body.appendChild(script);
+      }, 0);
     }
+  };
+
+  function load(sources) {
+    var script = document.createElement("script");
+    script.src = sources[0];
+    script.onload = function () {
+      if (sources.length > 1) {
+        load(sources.slice(1));
+      }
+    };
+    document.body.appendChild(script);
+  }
+
+  // Voila's front end costs a browser about 4 s of CPU. Started at once on a computer that is
+  // already busy (a slow laptop, or many pages of a case opened together on one machine), it
+  // holds back the pages still arriving, and their charts with them. So it starts as soon as
+  // the visitor reaches for the page (a key, the pointer, a touch, a scroll), or the page's
+  // timers run on time (the computer has room: at once on an idle one), and at the latest
+  // MAX_WAIT_MS after the charts are drawn.
+  var TICKS = 4;
+  var TICK_MS = 25;
+  var LATE_MS = 40;
+  var MAX_WAIT_MS = 8000;
+  var REACHING = ["keydown", "pointerdown", "pointermove", "touchstart", "wheel", "scroll",
+    "focusin"];
+
+  function whenRoom(start) {
+    var started = false;
+    var since = performance.now();
+    function go() {
+      if (started) {
+        return;
+      }
+      started = true;
+      REACHING.forEach(function (type) { window.removeEventListener(type, go, true); });
+      start();
+    }
+    REACHING.forEach(function (type) {
+      window.addEventListener(type, go, { capture: true, passive: true });
+    });
+    (function probe() {
+      var began = performance.now();
+      var ticks = 0;
+      function tick() {
+        if (started) {
+          return;
+        }
+        ticks += 1;
+        if (ticks < TICKS) {
+          setTimeout(tick, TICK_MS);
+          return;
+        }
+        var now = performance.now();
+        if (now - began - TICKS * TICK_MS <= LATE_MS || now - since >= MAX_WAIT_MS) {
+          go();
+        } else {
+          probe();
+        }
+      }
+      setTimeout(tick, TICK_MS);
+    })();
+  }
+
+  function thenStart(sources) {
+    function start() { whenRoom(function () { load(sources); }); }
     Promise.all(drawing).then(start, start);
   }
 
