@@ -9,8 +9,9 @@ the goals of issue 16 (median of ``--repeats``):
 * preheated first visit: request to the first chart's SVG visible, one preheated kernel per
   case (the server waits until the pool is refilled before each visit);  goal <= 1.5 s.
   The first chart a visitor sees is the page's static rendering of it (qilab.cases.prerender,
-  drawn before Voila's front end has started); the row after it is the same visits until the
-  live chart and its controls have replaced it (Voila's front end started, widgets drawn)
+  drawn by the server, shown before Voila's front end has started); the row after it is the
+  same visits until the live chart and its controls have replaced it (Voila's front end
+  started, widgets drawn)
 * second visit in the same browser (cache warm), preheated;  no goal
 * CPU seconds the server, its kernels and the browser used during those visits (medians):
   steadier than wall time on a shared machine (``--visits-only`` stops after these rows)

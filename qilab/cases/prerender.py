@@ -10,20 +10,19 @@ So, under ``qilab cases``, every widget a case notebook displays also carries a 
 rendering of itself, made in the kernel from the widget's state at that moment (by the same
 :class:`~qilab.cases.static_widgets.StaticRenderer` as the static export): its charts as
 Vega-Lite specs, its controls shown disabled and marked as loading. The case template
-(``qilab-cases``) puts that HTML in the page beside the widget, draws its charts with the page's
-Vega bundle as soon as it arrives, and swaps in the live widget once it has drawn (see
-``prerender.js``). A visitor reads the case and sees its charts within about a second; the
-controls come alive when the application is ready. If the live widget never draws (a kernel
-that died, a blocked script), the static charts stay.
+(``qilab-cases``) puts that HTML in the page beside the widget, with its charts already drawn
+by the server (:func:`with_drawn_charts`, a filter of the template), and swaps in the live
+widget once it has drawn (see ``prerender.js``). A visitor reads the case and sees its charts
+as soon as the page arrives; the controls come alive when the application is ready. If the
+live widget never draws (a kernel that died, a blocked script), the static charts stay.
 
-The server draws those charts too, before the page leaves it (:func:`with_drawn_charts`, a
-filter of the case template): as SVG made by vl-convert, the same Vega that the page would run,
+The server draws the charts as SVG made by vl-convert, the same Vega that the page would run,
 cached per spec (a case's first rendering is the same for every visitor, and the preheated
-kernel renders the page before anyone asks for it). So a visitor's browser shows the charts as
-soon as the HTML is parsed, with no JavaScript at all; ten visitors opening a case together on
-one small server no longer wait while ten browsers each parse the 1.2 MB Vega bundle and draw
-(``benchmarks/cases.py``). Should vl-convert fail on a chart, that chart goes to the browser as
-before and is drawn there.
+kernel renders the page before anyone asks for it). So a browser shows them as soon as the HTML
+is parsed, with no JavaScript at all; ten visitors opening a case together on one small server
+no longer wait while ten browsers each parse the 1.2 MB Vega bundle and draw
+(``benchmarks/README.md``). Should vl-convert fail on a chart, its spec goes to the page as
+before and the page's Vega bundle draws it.
 
 The extra MIME type is added only in kernels of ``qilab cases``: in JupyterLab a notebook keeps
 its outputs as before, and the type is removed from what the page sends to Voila's front end.
