@@ -74,16 +74,35 @@ def test_a_kernel_is_forked_ready_imported_in_its_own_session_and_environment(co
         kc.start_channels()
         try:
             await kc.wait_for_ready(timeout=60)
-            # Imported before any of the kernel's own code ran: the template did it.
+            # Imported before any of the kernel's own code ran: the template did it, down to
+            # what a case's first run would otherwise import in every kernel (the static
+            # rendering, and Altair's handling of pandas frames through narwhals).
+            preloaded = (
+                "pandas",
+                "altair",
+                "qilab.cases.live",
+                "qilab.cases.prerender",
+                "ipywidgets.embed",
+                "nbformat",
+                "narwhals._pandas_like.dataframe",
+            )
+            # ... and frozen out of the garbage collector's sight (gc.freeze: no kernel walks or
+            # copies the template's objects).
             code = (
-                "import os, sys; print(os.environ['QILAB_TEST_MARK'], os.getcwd(), "
+                "import gc, os, sys; print(os.environ['QILAB_TEST_MARK'], os.getcwd(), "
                 "os.getsid(0) == os.getpid(), os.nice(0), "
-                "all(m in sys.modules for m in ('pandas', 'altair', 'qilab.cases.live')))"
+                f"all(m in sys.modules for m in {preloaded!r}), gc.get_freeze_count() > 100_000)"
             )
             result = await run(kc, code)
             assert result["status"] == "ok"
-            mark, cwd, own_session, niceness, imported = result["text"].split()
-            assert (mark, cwd, own_session, imported) == ("kernel-a", str(tmp_path), "True", "True")
+            mark, cwd, own_session, niceness, imported, frozen = result["text"].split()
+            assert (mark, cwd, own_session, imported, frozen) == (
+                "kernel-a",
+                str(tmp_path),
+                "True",
+                "True",
+                "True",
+            )
             assert int(niceness) >= psutil.Process().nice() + 5  # below the web server
             pid = km.provisioner.pid
             assert psutil.Process(pid).ppid() == Template.pid()
