@@ -233,6 +233,51 @@ def test_a_case_is_read_with_its_charts_before_voilas_front_end_starts(cases_ser
         context.close()
 
 
+#: Keeps a page's main thread busy 60 ms in every 80 (as on a loaded computer) until
+#: ``window.__calm()``: the page's timers run late.
+BUSY_PAGE = """
+window.__busy = setInterval(() => { const end = performance.now() + 60;
+  while (performance.now() < end) {} }, 20);
+window.__calm = () => clearInterval(window.__busy);
+"""
+VOILA_ASKED = "performance.getEntriesByType('resource').some(r => r.name.endsWith('/voila.js'))"
+
+
+def test_on_a_busy_computer_the_front_end_waits_for_the_visitor(cases_server, browser):
+    """Voila's front end costs a browser seconds of CPU: on a busy computer it starts when the
+    visitor reaches for the page (here a key press), not while pages are still arriving. It
+    then starts although the page's `load` event is long past (Voila listens for that event
+    only once its code has loaded: a late start once left pages "loading…" for ever)."""
+    case = next(c for c in CASES if c.slug == STATIC_FIRST)
+    wait_until_warm(cases_server, case.slug)
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        tab.add_init_script(BUSY_PAGE)
+        tab.goto(f"{cases_server.base}/{case_path(case.slug)}", timeout=2 * MINUTE)
+        tab.wait_for_function("document.readyState === 'complete'", timeout=MINUTE)
+        assert tab.locator(".qilab-prerender .qilab-chart svg.marks").first.is_visible()
+        time.sleep(2)
+        assert not tab.evaluate(VOILA_ASKED), "the front end waited while the page was busy"
+
+        pressed = tab.evaluate("performance.now()")
+        tab.keyboard.press("Tab")  # still busy: the visitor's key starts it
+        tab.wait_for_function(VOILA_ASKED, timeout=MINUTE)
+        tab.evaluate("window.__calm()")
+        styles_asked = tab.evaluate(
+            "performance.getEntriesByType('resource')"
+            ".find(r => r.name.includes('/voila-style.js')).startTime"
+        )
+        assert pressed <= styles_asked < pressed + 1500
+        tab.wait_for_function("!document.querySelector('.qilab-prerender')", timeout=2 * MINUTE)
+        assert tab.locator(".jp-OutputArea-output .qilab-chart svg.marks").first.is_visible()
+        assert errors == []
+    finally:
+        context.close()
+
+
 def kernel_id_of(server: Server, slug: str) -> str:
     with urllib.request.urlopen(f"{server.base}/{case_path(slug)}", timeout=300) as response:
         page = response.read().decode()
