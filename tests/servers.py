@@ -7,6 +7,7 @@ the developer's own JupyterLab state.
 
 from __future__ import annotations
 
+import json
 import os
 import secrets
 import shutil
@@ -154,19 +155,32 @@ def cases_command() -> list[str]:
     return [sys.executable, "-m", "qilab.cli.cases"]
 
 
+#: ``CasesKernelManager.refill_quiet`` of the test servers (a real server's: 3 s).
+TEST_REFILL_QUIET_S = 0.3
+
+
 @contextmanager
 def qilab_cases(tmp: Path, *, pool_size: int = 0, folder: Path | None = None) -> Iterator[Server]:
     """Run ``qilab cases`` (standalone Voila behind the case gallery) until the block ends.
 
     ``folder`` serves another cases folder (with its own ``cases.yaml``), e.g. one a test made.
-    Voila reads no user configuration (an empty, throw-away Jupyter config folder) and needs no
+    Voila reads no user configuration (a throw-away Jupyter config folder) and needs no
     token: ``Server.token`` is empty. Ready when ``/qilab/status`` answers (kernels may still be
     preheating: the status says how many are ready per case).
+
+    The one setting changed from a real server's: a pool refills after
+    :data:`TEST_REFILL_QUIET_S` of no visitors instead of waiting for a room to stop arriving
+    (``CasesKernelManager.refill_quiet``), since a test's visits are not a room: tests that
+    wait for a pool to refill after a visit would otherwise wait seconds each.
     """
     port = free_port()
     env = isolated_jupyter_env(tmp)
-    (tmp / "jupyter-config").mkdir(exist_ok=True)
-    env["JUPYTER_CONFIG_DIR"] = str(tmp / "jupyter-config")
+    config_dir = tmp / "jupyter-config"
+    config_dir.mkdir(exist_ok=True)
+    env["JUPYTER_CONFIG_DIR"] = str(config_dir)
+    # Voila reads voila.json from the Jupyter config folder over the server's own settings.
+    quiet = {"CasesKernelManager": {"refill_quiet": TEST_REFILL_QUIET_S}}
+    (config_dir / "voila.json").write_text(json.dumps(quiet))
     argv = [*cases_command(), "--port", str(port), "--no-browser", "--pool-size", str(pool_size)]
     argv += ["--folder", str(folder)] if folder is not None else []
     base = f"http://127.0.0.1:{port}"
