@@ -20,9 +20,14 @@ here in the kernel manager class Voila is configured to build on
   them take that CPU from the pages being served. So a refill waits until no visitor has
   arrived for ``refill_quiet`` seconds (at most ``refill_wait_max``); a refill that a visitor
   is already waiting for (taken from the pool before it was ready) starts at once.
+* **Visitors beyond the pool.** A visitor arriving while their case's pool has no ready kernel
+  is sent the case's page at once, and a kernel is reserved for them under a ticket
+  (:mod:`qilab.cases.waiting`): :meth:`CasesKernelManager.page_for_waiting_visitor`,
+  :meth:`~CasesKernelManager.reserve` and :meth:`~CasesKernelManager.claim`.
 * **Too many visitors.** :meth:`CasesKernelManager.admit` refuses a new visitor when the visitor
-  kernels (live, or being prepared for a request) would exceed ``max_visitor_kernels``; the
-  handler then shows a "busy" page instead of starting yet another kernel.
+  kernels (live, being prepared for a request, or reserved for a waiting page) would exceed
+  ``max_visitor_kernels``; the handler then shows a "busy" page instead of starting yet
+  another kernel.
 """
 
 from __future__ import annotations
@@ -33,7 +38,16 @@ from typing import Any
 
 from jupyter_server.services.kernels.kernelmanager import AsyncMappingKernelManager
 from tornado.ioloop import PeriodicCallback
-from traitlets import Float, Int
+from traitlets import Float, Int, TraitError
+
+from .waiting import (
+    Tickets,
+    item_failed,
+    page_for_waiting,
+    pool_item_ready,
+    rendered_page,
+    started_kernel,
+)
 
 
 class CasesKernelManager(AsyncMappingKernelManager):
@@ -68,6 +82,9 @@ class CasesKernelManager(AsyncMappingKernelManager):
         self._pending = 0  # requests admitted whose page is still being prepared
         self._last_arrival = float("-inf")  # monotonic time of the last visitor's request
         self._watcher: PeriodicCallback | None = None
+        self.tickets = Tickets()
+        self._waiting_pages: dict[str, str] = {}  # notebook -> its page, for waiting visitors
+        self._shutting: set[asyncio.Future] = set()
 
     # -- which kernels are whose --------------------------------------------------------------
 
@@ -96,6 +113,7 @@ class CasesKernelManager(AsyncMappingKernelManager):
             "pooled": len(self.pooled_kernel_ids()),
             "visitors": len(visitors),
             "preparing": self._pending,
+            "waiting": len(self.tickets),
             "max_visitors": self.max_visitor_kernels,
         }
 
@@ -108,7 +126,8 @@ class CasesKernelManager(AsyncMappingKernelManager):
         over-counts for the seconds a page takes to render, which only errs towards "busy".
         """
         self._last_arrival = time.monotonic()
-        if len(self.visitor_kernel_ids()) + self._pending >= self.max_visitor_kernels:
+        taken = len(self.visitor_kernel_ids()) + self._pending + self.tickets.starting()
+        if taken >= self.max_visitor_kernels:
             return False
         self._pending += 1
         return True
@@ -116,6 +135,70 @@ class CasesKernelManager(AsyncMappingKernelManager):
     def release(self) -> None:
         """The admitted request has finished (its kernel, if any, now counts as a visitor's)."""
         self._pending = max(0, self._pending - 1)
+
+    # -- visitors beyond the pool (qilab.cases.waiting) ------------------------------------------
+
+    def remember_waiting_pages(self) -> None:
+        """Keep a copy of each case's page, from the first of its kernels to have rendered it."""
+        for notebook, pool in getattr(self, "_pools", {}).items():
+            if notebook in self._waiting_pages:
+                continue
+            for item in pool:
+                if pool_item_ready(item):
+                    page = rendered_page(item)
+                    try:
+                        self._waiting_pages[notebook] = page_for_waiting(
+                            page, item.result()["kernel_id"]
+                        )
+                    except ValueError:
+                        self.log.warning("No page for waiting visitors to %s", notebook)
+                        self._waiting_pages[notebook] = ""
+                    break
+
+    def page_for_waiting_visitor(self, notebook: str) -> str | None:
+        """The page to send at once to a visitor of *notebook*, if its pool has no ready kernel.
+
+        ``None`` means Voila serves the visitor as usual: from a ready preheated kernel, or
+        (a case without a pool, or whose page no kernel has rendered yet) from a kernel started
+        for them.
+        """
+        self.remember_waiting_pages()  # before the ready kernel is handed out
+        pool = getattr(self, "_pools", {}).get(notebook)
+        if not pool or pool_item_ready(pool[0]):
+            return None
+        return self._waiting_pages.get(notebook) or None
+
+    def reserve(self, notebook: str) -> str:
+        """Take the next kernel of *notebook*'s pool for a waiting visitor; their ticket.
+
+        The pool is refilled as when Voila hands a kernel out; the kernel taken, no longer a
+        pool place, starts at once (:meth:`until_visitors_stop_arriving`).
+        """
+        item = self._pools[notebook].pop(0)  # type: ignore[attr-defined]
+        self.fill_if_needed(notebook_name=notebook)  # type: ignore[attr-defined]
+        return self.tickets.issue(notebook, item)
+
+    def claim(self, ticket: str, notebook: str) -> bool:
+        """Put *ticket*'s kernel first in *notebook*'s pool, for Voila to hand out next.
+
+        Call it just before Voila takes a pool place (nothing must run in between). False if
+        the ticket is unknown, for another case, or its kernel failed or was shut down.
+        """
+        item = self.tickets.claim(ticket, notebook)
+        if item is None:
+            return False
+        kernel_id = started_kernel(item)
+        if item_failed(item):
+            self.log.warning("The kernel started for a waiting visitor to %s failed", notebook)
+            if kernel_id is not None:
+                task = asyncio.ensure_future(self._shut(kernel_id, "its page failed to render"))
+                self._shutting.add(task)  # held until done (the loop keeps only weak refs)
+                task.add_done_callback(self._shutting.discard)
+            return False
+        if kernel_id is not None and kernel_id not in self:
+            return False  # shut down meanwhile
+        self._pools.setdefault(notebook, []).insert(0, item)  # type: ignore[attr-defined]
+        return True
 
     # -- refilling the pools --------------------------------------------------------------------
 
@@ -183,6 +266,9 @@ class CasesKernelManager(AsyncMappingKernelManager):
             self._watcher.start()
 
     async def _check_visitors(self) -> None:
+        self.remember_waiting_pages()
+        for kernel_id in self.tickets.abandoned(self.leave_grace):
+            await self._shut(kernel_id, "its waiting page stopped asking for it")
         now = time.monotonic()
         pooled = self.pooled_kernel_ids()
         for kernel_id in pooled:
@@ -207,7 +293,10 @@ class CasesKernelManager(AsyncMappingKernelManager):
     def _last_output(self, kernel_id: str, now: float) -> float:
         """Monotonic time of the kernel's last message (a page still rendering is busy)."""
         kernel = self._kernels.get(kernel_id)
-        last = getattr(kernel, "last_activity", None)
+        try:
+            last = getattr(kernel, "last_activity", None)
+        except TraitError:  # a kernel still starting has none yet (and traitlets says so)
+            return now
         if last is None:
             return now
         from jupyter_server._tz import utcnow

@@ -11,6 +11,9 @@ Only imported when serving (Voila and Tornado are slow to import). Compared with
   kernels are live (for operators, the benchmark and the tests: counts only, no kernel ids);
 * admits a visitor only while there is room (:meth:`CasesKernelManager.admit`), otherwise
   answers with a "busy, try again in a minute" page (503, ``Retry-After``);
+* sends a visitor who arrives while the case's pool has no ready kernel the case's page at
+  once, and the live page when a kernel started for them is ready (:mod:`qilab.cases.waiting`;
+  ``/qilab/ticket/<ticket>`` tells the waiting page when);
 * sets the ``_xsrf`` cookie on a case page, so Voila's shutdown call when the page closes is
   accepted;
 * refuses any request whose ``Host`` is not one of the configured names (403: DNS rebinding);
@@ -51,7 +54,7 @@ from voila.tornado.treehandler import TornadoVoilaTreeHandler
 
 from qilab.offline import vega_bundle
 
-from . import caching
+from . import caching, waiting
 from .catalogue import Case, load_cases
 from .gallery import gallery_html
 from .server import render_path
@@ -152,10 +155,21 @@ class HostCheck:
 
 
 class ListedCaseHandler(TornadoVoilaHandler):
-    """Voila's notebook renderer, for the notebooks of listed cases only, while there is room."""
+    """Voila's notebook renderer, for the notebooks of listed cases only, while there is room.
+
+    A visitor arriving while the case's pool has no ready kernel gets the case's page at once
+    and a ticket for a kernel starting for them; the page comes back with the ticket when that
+    kernel is ready (:mod:`qilab.cases.waiting`). Coming back needs no new admission: the
+    ticket's kernel was counted when the ticket was issued.
+    """
 
     listed: frozenset[str] = frozenset()
     _admitted = False
+
+    def _ticket(self) -> str:
+        """The ticket this request brings back, if the server issued it and it is unclaimed."""
+        ticket = self.get_query_argument(waiting.TICKET_ARG, "")
+        return ticket if ticket in getattr(self.kernel_manager, "tickets", ()) else ""
 
     async def prepare(self) -> None:
         result = super().prepare()  # jupyter_server's: Host check, who the visitor is
@@ -165,7 +179,9 @@ class ListedCaseHandler(TornadoVoilaHandler):
         if path not in self.listed:
             raise web.HTTPError(404)
         admit = getattr(self.kernel_manager, "admit", None)
-        if admit is not None and not admit():
+        if self._ticket():
+            pass  # its kernel is already counted
+        elif admit is not None and not admit():
             counts = self.kernel_manager.counts()
             self.log.warning("Busy: refused a visitor to %s (%s)", path, counts)
             self.set_status(503)
@@ -174,10 +190,34 @@ class ListedCaseHandler(TornadoVoilaHandler):
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.finish(BUSY_PAGE.format(gallery=html.escape(self.base_url)))
             return
-        self._admitted = admit is not None
+        self._admitted = admit is not None and not self._ticket()
         # Voila's page posts this cookie's value when it closes, asking for its kernel's
         # shutdown; without the cookie, that request is refused (403 '_xsrf' missing).
         self.xsrf_token  # noqa: B018 - reading it sets the cookie
+
+    @web.authenticated
+    async def get(self, path: str | None = None) -> None:
+        manager = self.kernel_manager
+        ticket = self._ticket()
+        if ticket and manager.claim(ticket, path):
+            self.log.info("A waiting visitor to %s comes back for their kernel", path)
+            await super().get(path)  # Voila now hands out the ticket's kernel
+            return
+        page_for_waiting = getattr(manager, "page_for_waiting_visitor", None)
+        page = page_for_waiting(path) if page_for_waiting is not None else None
+        if page is None:
+            await super().get(path)
+            return
+        ticket = manager.reserve(path)
+        self.log.info("Visitor to %s waits for a kernel (%s)", path, manager.counts())
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.finish(
+            waiting.waiting_page(
+                page,
+                poll_url=url_path_join(self.base_url, TICKET_PATH, ticket),
+                live_url=f"{self.request.path}?{waiting.TICKET_ARG}={ticket}",
+            )
+        )
 
     def _release(self) -> None:
         if self._admitted:
@@ -191,6 +231,28 @@ class ListedCaseHandler(TornadoVoilaHandler):
     def on_connection_close(self) -> None:
         self._release()
         super().on_connection_close()
+
+
+#: Where a waiting page asks whether its kernel is ready (``/qilab/ticket/<ticket>``).
+TICKET_PATH = "qilab/ticket"
+
+
+class TicketHandler(JupyterHandler):
+    """``/qilab/ticket/<ticket>``: is the kernel reserved for a waiting page ready?
+
+    ``{"ready": true|false}``, or 404 for a ticket the server does not hold (claimed, dropped,
+    or the server restarted): the page then reloads as a new visit. Asking is the ticket's
+    heartbeat (:meth:`qilab.cases.waiting.Tickets.is_ready`).
+    """
+
+    @web.authenticated
+    def get(self, ticket: str) -> None:
+        tickets = getattr(self.kernel_manager, "tickets", None)
+        ready = tickets.is_ready(ticket) if tickets is not None else None
+        if ready is None:
+            raise web.HTTPError(404)
+        self.set_header("Content-Type", "application/json")
+        self.finish(json.dumps({"ready": ready}))
 
 
 class LogoutHandler(JupyterHandler):
@@ -339,6 +401,7 @@ class CasesVoila(Voila):
             for h in [
                 (url_path_join(self.server_url, r"/?"), GalleryHandler, {"page": page}),
                 (url_path_join(self.server_url, r"/qilab/status"), StatusHandler, {"cases": cases}),
+                (url_path_join(self.server_url, TICKET_PATH, r"([\w-]+)"), TicketHandler),
                 (url_path_join(self.server_url, BUNDLE_PATH), VegaHandler, {"digest": vega_digest}),
                 (
                     url_path_join(self.server_url, static_path, "(.*)"),

@@ -35,6 +35,8 @@ SLUG = "batching-blood-tests"
 PAGE = f"voila/render/{SLUG}.ipynb"
 MAX_KERNELS = 3  # one preheated + two visitors
 CHARTS = "document.querySelectorAll('.qilab-chart-panel .qilab-chart svg.marks').length > 0"
+#: Charts drawn by Voila's live widgets (the page's own static charts have been swapped out).
+LIVE_CHARTS = "document.querySelector('.jp-OutputArea-output .qilab-chart svg.marks') !== null"
 
 
 def write_canary(path: Path, marker: Path) -> None:
@@ -137,6 +139,23 @@ def kernel_of(page_html: str) -> str:
     return json.loads(config.group(1))["kernelId"]
 
 
+def ticket_of(page_html: str) -> dict | None:
+    """The ticket of a page sent to a visitor while a kernel starts for them (else None)."""
+    slot = re.search(r'<script id="qilab-ticket" type="application/json">(.*?)</script>', page_html)
+    assert slot, "the case page has its ticket slot"
+    return json.loads(slot.group(1))
+
+
+def leave(server: Server, kernel_id: str) -> None:
+    """A page connects to *kernel_id* and closes: its kernel goes after the 3 s grace."""
+    ws = websocket.create_connection(
+        f"ws://{server.base.removeprefix('http://')}/api/kernels/{kernel_id}/channels"
+        f"?session_id={uuid.uuid4().hex}",
+        timeout=30,
+    )
+    ws.close()
+
+
 def get(server: Server, path: str, host: str | None = None) -> tuple[int, dict, str]:
     hostport = server.base.removeprefix("http://")
     connection = http.client.HTTPConnection(hostport, timeout=120)
@@ -202,7 +221,9 @@ def test_a_burst_beyond_the_cap_gets_the_busy_page_and_every_admitted_page_its_c
         admitted = busy = 0
         for tab in tabs:
             tab.wait_for_function(
-                f"{CHARTS} || document.title.startsWith('Busy')", timeout=180_000, polling=250
+                f"{LIVE_CHARTS} || document.title.startsWith('Busy')",
+                timeout=180_000,
+                polling=250,
             )
             if tab.title().startswith("Busy"):
                 busy += 1
@@ -217,6 +238,108 @@ def test_a_burst_beyond_the_cap_gets_the_busy_page_and_every_admitted_page_its_c
     finally:
         context.close()
     wait_for(server, lambda s: s["kernels"]["visitors"] == 0, 30, "the burst's kernels freed")
+
+
+def test_a_visitor_beyond_the_pool_gets_the_page_at_once_and_a_ticket_that_opens_once(server):
+    settled(server)
+    _, _, live = get(server, PAGE)  # the first visitor takes the preheated kernel
+    first = kernel_of(live)
+    code, _, page = get(server, PAGE)  # the pool refills after 3 s of quiet: this one waits
+    assert code == 200
+    assert kernel_of(page) == "", "a waiting page must not carry another visitor's kernel id"
+    assert page.count('class="qilab-chart') == live.count('class="qilab-chart') > 0
+    ticket = ticket_of(page)
+    assert ticket and first not in page
+    try:
+        # The cap (two visitors) counts the kernel starting for the waiting visitor.
+        assert get(server, PAGE)[0] == 503
+        assert get(server, f"{PAGE}?qilab-ticket=forged")[0] == 503, "a forged ticket: no room"
+        assert get(server, "qilab/ticket/forged")[0] == 404
+        deadline = time.monotonic() + 120
+        while not json.loads(get(server, ticket["poll"].lstrip("/"))[2])["ready"]:
+            assert time.monotonic() < deadline, "the waiting visitor's kernel never got ready"
+            time.sleep(0.5)
+        code, _, claimed = get(server, ticket["live"].lstrip("/"))
+        second = kernel_of(claimed)
+        assert code == 200 and second not in ("", first) and ticket_of(claimed) is None
+        assert claimed.count('class="qilab-chart') == live.count('class="qilab-chart')
+        # Spent: the same ticket again is a new visit (here: no room), never that kernel.
+        code, _, again = get(server, ticket["live"].lstrip("/"))
+        assert code == 503 and second not in again
+        assert get(server, ticket["poll"].lstrip("/"))[0] == 404
+        leave(server, second)
+    finally:
+        leave(server, first)
+    wait_for(server, lambda s: s["kernels"]["visitors"] == 0, 60, "both visitors' kernels freed")
+
+
+def test_a_waiting_page_closed_before_its_kernel_is_claimed_frees_it(server):
+    settled(server)
+    _, _, live = get(server, PAGE)
+    _, _, page = get(server, PAGE)
+    assert ticket_of(page), "the second visitor was sent a waiting page"
+    leave(server, kernel_of(live))
+    # The waiting page never asks about its ticket (closed at once): after the 3 s grace the
+    # ticket is dropped and the kernel started for it shut down.
+    wait_for(
+        server,
+        lambda s: s["kernels"]["visitors"] == 0 and s["kernels"]["waiting"] == 0,
+        60,
+        "the closed waiting page's kernel freed",
+    )
+    assert "its waiting page stopped asking for it" in server.output()
+
+
+#: Run in every document of a tab: what each page was when it arrived (kept across reloads),
+#: and a visitor who scrolls down a waiting page at once.
+NOTE_EACH_PAGE = """
+document.addEventListener("DOMContentLoaded", () => {
+  const config = document.getElementById("jupyter-config-data");
+  const pages = JSON.parse(sessionStorage.getItem("pages") || "[]");
+  pages.push({
+    kernel: config ? JSON.parse(config.textContent).kernelId : null,
+    charts: document.querySelectorAll(".qilab-chart svg.marks").length,
+  });
+  sessionStorage.setItem("pages", JSON.stringify(pages));
+  if (pages.length === 1) window.scrollTo(0, 600);
+});
+"""
+
+
+def test_a_waiting_page_shows_its_charts_then_comes_alive_where_the_visitor_was(server, browser):
+    settled(server)
+    _, _, live = get(server, PAGE)  # someone else has just taken the preheated kernel
+    context = browser.new_context()
+    context.add_init_script(NOTE_EACH_PAGE)
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    asked: list[str] = []
+    tab.on("request", lambda r: asked.append(r.url) if "/qilab/ticket/" in r.url else None)
+    documents: list[str] = []
+    tab.on("request", lambda r: documents.append(r.url) if r.resource_type == "document" else None)
+    try:
+        tab.goto(f"{server.base}/{PAGE}", timeout=120_000)
+        tab.wait_for_function(LIVE_CHARTS, timeout=120_000)
+        pages = tab.evaluate("JSON.parse(sessionStorage.getItem('pages'))")
+        assert len(pages) == 2, pages
+        waited, alive = pages
+        assert waited["kernel"] == "" and waited["charts"] > 0
+        assert alive["kernel"] not in ("", kernel_of(live)) and alive["charts"] > 0
+        assert len(documents) == 2 and "?qilab-ticket=" in documents[1], documents
+        assert asked, "the waiting page asked whether its kernel was ready"
+        assert tab.evaluate("location.search") == "", "the spent ticket stays in the address"
+        # Voila's front end scrolls its own panel of the page's cells, no longer the window.
+        scrolled = "Math.max(window.scrollY, document.getElementById('rendered_cells').scrollTop)"
+        tab.wait_for_function(f"{scrolled} >= 590", timeout=10_000)  # not back at the top
+        tab.locator(
+            ".widget-slider, .widget-dropdown select, .widget-toggle-button"
+        ).first.wait_for(timeout=60_000)
+        assert not errors, errors
+    finally:
+        context.close()
+        leave(server, kernel_of(live))
+    wait_for(server, lambda s: s["kernels"]["visitors"] == 0, 60, "both visitors' kernels freed")
 
 
 def test_pooled_kernels_are_never_culled_and_a_handed_out_one_waits_for_its_page(server):
@@ -309,6 +432,7 @@ def test_a_crafted_comm_message_gets_no_traceback(server):
         "",
         PAGE,
         "qilab/status",
+        "qilab/ticket/forged",
         "voila/static/voila.js",
         f"api/kernels/{uuid.UUID(int=1)}/channels",
     ],

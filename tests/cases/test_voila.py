@@ -16,6 +16,8 @@ import time
 import urllib.error
 import urllib.request
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -197,17 +199,13 @@ def test_a_case_is_read_with_its_charts_before_voilas_front_end_starts(cases_ser
         blocked.close()
 
     wait_until_warm(cases_server, case.slug)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    try:
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.add_init_script(
-            "new MutationObserver(() => { if (!window.__firstChartAt &&"
-            " document.querySelector('.qilab-prerender svg.marks'))"
-            " window.__firstChartAt = performance.now(); })"
-            ".observe(document, {childList: true, subtree: true});"
-        )
+    first_chart_at = (
+        "new MutationObserver(() => { if (!window.__firstChartAt &&"
+        " document.querySelector('.qilab-prerender svg.marks'))"
+        " window.__firstChartAt = performance.now(); })"
+        ".observe(document, {childList: true, subtree: true});"
+    )
+    with fresh_tab(browser, first_chart_at) as (tab, errors):
         tab.goto(url, timeout=2 * MINUTE)
         tab.wait_for_function("!document.querySelector('.qilab-prerender')", timeout=2 * MINUTE)
         # The browser drew the page's own charts before it even asked for Voila's front end.
@@ -229,6 +227,19 @@ def test_a_case_is_read_with_its_charts_before_voilas_front_end_starts(cases_ser
         # ... and its track keeps a usable length beside a long description.
         assert tab.locator(".qilab-case-control .noUi-target").first.bounding_box()["width"] >= 200
         assert errors == []
+
+
+@contextmanager
+def fresh_tab(browser, init_script: str = "") -> Iterator[tuple[object, list[str]]]:
+    """A first visitor's tab (a new browser context), with the page errors it collects."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        tab = context.new_page()
+        errors: list[str] = []
+        tab.on("pageerror", lambda error: errors.append(str(error)))
+        if init_script:
+            tab.add_init_script(init_script)
+        yield tab, errors
     finally:
         context.close()
 
@@ -250,12 +261,7 @@ def test_on_a_busy_computer_the_front_end_waits_for_the_visitor(cases_server, br
     only once its code has loaded: a late start once left pages "loading…" for ever)."""
     case = next(c for c in CASES if c.slug == STATIC_FIRST)
     wait_until_warm(cases_server, case.slug)
-    context = browser.new_context(viewport={"width": 1400, "height": 1000})
-    try:
-        tab = context.new_page()
-        errors: list[str] = []
-        tab.on("pageerror", lambda error: errors.append(str(error)))
-        tab.add_init_script(BUSY_PAGE)
+    with fresh_tab(browser, BUSY_PAGE) as (tab, errors):
         tab.goto(f"{cases_server.base}/{case_path(case.slug)}", timeout=2 * MINUTE)
         tab.wait_for_function("document.readyState === 'complete'", timeout=MINUTE)
         assert tab.locator(".qilab-prerender .qilab-chart svg.marks").first.is_visible()
@@ -274,8 +280,28 @@ def test_on_a_busy_computer_the_front_end_waits_for_the_visitor(cases_server, br
         tab.wait_for_function("!document.querySelector('.qilab-prerender')", timeout=2 * MINUTE)
         assert tab.locator(".jp-OutputArea-output .qilab-chart svg.marks").first.is_visible()
         assert errors == []
-    finally:
-        context.close()
+
+
+def test_a_visitor_who_scrolled_while_the_front_end_loaded_stays_where_they_were(
+    cases_server, browser
+):
+    """Voila's front end moves the page's cells into a panel that scrolls on its own: the
+    visitor reading halfway down when it started was thrown back to the top."""
+    case = next(c for c in CASES if c.slug == STATIC_FIRST)
+    wait_until_warm(cases_server, case.slug)
+    with fresh_tab(browser, BUSY_PAGE) as (tab, errors):
+        tab.goto(f"{cases_server.base}/{case_path(case.slug)}", timeout=2 * MINUTE)
+        tab.wait_for_function("document.readyState === 'complete'", timeout=MINUTE)
+        assert not tab.evaluate(VOILA_ASKED), "the front end started before the visitor read"
+        tab.mouse.wheel(0, 900)  # reading on: this starts the front end
+        tab.wait_for_function("window.scrollY >= 890", timeout=MINUTE)
+        tab.evaluate("window.__calm()")
+        tab.wait_for_function("!document.querySelector('.qilab-prerender')", timeout=2 * MINUTE)
+        panel = tab.locator("#rendered_cells")
+        assert "lm-Widget" in panel.get_attribute("class"), "the cells moved into Voila's panel"
+        scrolled = "Math.max(window.scrollY, document.getElementById('rendered_cells').scrollTop)"
+        assert tab.evaluate(scrolled) >= 890
+        assert errors == []
 
 
 def kernel_id_of(server: Server, slug: str) -> str:

@@ -149,7 +149,107 @@ window.qilabPrerender = (function () {
     })();
   }
 
+  // A page sent while a kernel starts for its visitor (qilab.cases.waiting) has a ticket: it
+  // asks the server whether that kernel is ready, then reloads as the live page from it,
+  // where it was scrolled to. Nothing is lost: its controls were not live yet.
+  var SCROLL_KEY = "qilab-scroll:" + location.pathname;
+  var TICKET_ARG = "qilab-ticket";
+
+  function ticket() {
+    var slot = document.getElementById("qilab-ticket");
+    try {
+      return slot ? JSON.parse(slot.textContent) : null;
+    } catch (error) {
+      return null;
+    }
+  }
+
+  function waitForKernel(ticket) {
+    function go(url) {
+      try {
+        sessionStorage.setItem(SCROLL_KEY, String(window.scrollY));
+      } catch (error) { /* private browsing: the live page opens at the top */ }
+      location.replace(url);
+    }
+    (function ask() {
+      fetch(ticket.poll, { cache: "no-store", credentials: "same-origin" })
+        .then(function (response) {
+          if (response.status === 404) {
+            go(location.pathname);  // the server no longer holds it: visit again
+            return;
+          }
+          return response.json().then(function (answer) {
+            if (answer.ready) {
+              go(ticket.live);
+            } else {
+              setTimeout(ask, ticket.every_ms);
+            }
+          });
+        })
+        .catch(function () { setTimeout(ask, 4 * ticket.every_ms); });
+    })();
+  }
+
+  // Voila's front end moves the page's cells into its own panel, which then scrolls instead
+  // of the window: a visitor who had scrolled down (reading while it loaded) would be thrown
+  // back to the top. So the panel is scrolled to where the window was.
+  var windowScroll = 0;
+  function keepScroll() {
+    var cells = document.getElementById("rendered_cells");
+    if (!cells) {
+      return;
+    }
+    var moved = false;
+    window.addEventListener("scroll", function () {
+      if (!moved) {
+        windowScroll = window.scrollY;
+      }
+    }, { passive: true });
+    new MutationObserver(function (changes, observer) {
+      if (!cells.classList.contains("lm-Widget")) {
+        return;
+      }
+      moved = true;
+      observer.disconnect();
+      var frames = 0;
+      (function scrollPanel() {
+        // The panel is laid out over the next frames: until it can scroll that far.
+        cells.scrollTop = windowScroll;
+        if (cells.scrollTop < windowScroll - 1 && ++frames < 60) {
+          requestAnimationFrame(scrollPanel);
+        }
+      })();
+    }).observe(cells, { attributes: true, attributeFilter: ["class"] });
+  }
+
+  // The live page a waiting page reloaded into: back where the visitor was, under the
+  // case's own address (the ticket is spent).
+  function arrived() {
+    if (location.search.indexOf(TICKET_ARG + "=") < 0) {
+      return;
+    }
+    var params = new URLSearchParams(location.search);
+    params.delete(TICKET_ARG);
+    var query = params.toString();
+    history.replaceState(history.state, "", location.pathname + (query ? "?" + query : ""));
+    try {
+      var scrolled = sessionStorage.getItem(SCROLL_KEY);
+      sessionStorage.removeItem(SCROLL_KEY);
+      if (scrolled) {
+        window.scrollTo(0, Number(scrolled));
+        windowScroll = window.scrollY;
+      }
+    } catch (error) { /* no storage: stay at the top */ }
+  }
+
   function thenStart(sources) {
+    var waiting = ticket();
+    if (waiting) {
+      waitForKernel(waiting);
+      return;
+    }
+    keepScroll();
+    arrived();
     function start() { whenRoom(function () { load(sources); }); }
     Promise.all(drawing).then(start, start);
   }
