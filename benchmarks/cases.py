@@ -17,7 +17,8 @@ the goals of issue 16 (median of ``--repeats``):
   steadier than wall time on a shared machine (``--visits-only`` stops after these rows)
 * no preheating (every visit starts a kernel and runs the notebook);  no goal
 * N concurrent visitors (default 10) to one case, set off together: seconds until every page
-  shows a chart;  goal <= 10 s on 2 cores; then until every page's controls are live. Each
+  shows a chart (for a visitor beyond the pool, its waiting page's);  goal <= 10 s on 2 cores;
+  then until every page's controls are live. Each
   page notes when it painted them, by this machine's clock (``SHOWN_AT``): the harness asking
   ten busy pages in turn would add seconds of its own (it prints when it saw them all). With
   the CPU seconds the server, its kernels and the browsers used meanwhile: here the visitors'
@@ -28,7 +29,9 @@ the goals of issue 16 (median of ``--repeats``):
 * the server's part of those N visitors: the same burst from plain HTTP clients, each fetching
   its page and the scripts and styles the page's head names (what a browser needs before it
   can draw the page's own charts): seconds until every page has arrived with its charts;
-  goal <= 10 s. At a board meeting each visitor's browser runs on their own computer; add a
+  goal <= 10 s. A visitor beyond the pool is sent a waiting page (qilab.cases.waiting): its
+  client then follows the ticket, as the page's script does, until its live page arrives
+  (reported beside). At a board meeting each visitor's browser runs on their own computer; add a
   browser's own time to draw the chart (the preheated rows above, less the server's 0.1 s)
 * memory per visitor kernel (resident set size and unique set size, median over those N
   kernels);  goal <= 120 MB

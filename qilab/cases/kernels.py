@@ -23,7 +23,8 @@ here in the kernel manager class Voila is configured to build on
 * **Visitors beyond the pool.** A visitor arriving while their case's pool has no ready kernel
   is sent the case's page at once, and a kernel is reserved for them under a ticket
   (:mod:`qilab.cases.waiting`): :meth:`CasesKernelManager.page_for_waiting_visitor`,
-  :meth:`~CasesKernelManager.reserve` and :meth:`~CasesKernelManager.claim`.
+  :meth:`~CasesKernelManager.reserve`, :meth:`~CasesKernelManager.claim` and
+  :meth:`~CasesKernelManager.put_first_in_pool`.
 * **Too many visitors.** :meth:`CasesKernelManager.admit` refuses a new visitor when the visitor
   kernels (live, being prepared for a request, or reserved for a waiting page) would exceed
   ``max_visitor_kernels``; the handler then shows a "busy" page instead of starting yet
@@ -178,15 +179,15 @@ class CasesKernelManager(AsyncMappingKernelManager):
         self.fill_if_needed(notebook_name=notebook)  # type: ignore[attr-defined]
         return self.tickets.issue(notebook, item)
 
-    def claim(self, ticket: str, notebook: str) -> bool:
-        """Put *ticket*'s kernel first in *notebook*'s pool, for Voila to hand out next.
+    def claim(self, ticket: str, notebook: str) -> asyncio.Future | None:
+        """Take *ticket* (once) if it is for *notebook* and its kernel can serve; its pool place.
 
-        Call it just before Voila takes a pool place (nothing must run in between). False if
-        the ticket is unknown, for another case, or its kernel failed or was shut down.
+        ``None`` if the ticket is unknown, for another case, or its kernel failed (shut down
+        now) or was shut down: the request is then a new visit.
         """
         item = self.tickets.claim(ticket, notebook)
         if item is None:
-            return False
+            return None
         kernel_id = started_kernel(item)
         if item_failed(item):
             self.log.warning("The kernel started for a waiting visitor to %s failed", notebook)
@@ -194,11 +195,17 @@ class CasesKernelManager(AsyncMappingKernelManager):
                 task = asyncio.ensure_future(self._shut(kernel_id, "its page failed to render"))
                 self._shutting.add(task)  # held until done (the loop keeps only weak refs)
                 task.add_done_callback(self._shutting.discard)
-            return False
+            return None
         if kernel_id is not None and kernel_id not in self:
-            return False  # shut down meanwhile
+            return None  # shut down meanwhile
+        return item
+
+    def put_first_in_pool(self, notebook: str, item: asyncio.Future) -> None:
+        """Put a claimed pool place first in *notebook*'s pool, for Voila to hand out next.
+
+        Call it just before Voila takes a pool place (nothing may run in between).
+        """
         self._pools.setdefault(notebook, []).insert(0, item)  # type: ignore[attr-defined]
-        return True
 
     # -- refilling the pools --------------------------------------------------------------------
 
@@ -255,6 +262,7 @@ class CasesKernelManager(AsyncMappingKernelManager):
         self._forget(kernel_id)
 
     def _forget(self, kernel_id: str) -> None:
+        self.tickets.forget_kernel(kernel_id)  # its waiting page then visits anew
         self._ever_connected.discard(kernel_id)
         self._left_at.pop(kernel_id, None)
         self._handed_out_at.pop(kernel_id, None)

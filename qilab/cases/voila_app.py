@@ -38,6 +38,7 @@ import threading
 import webbrowser
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from jupyter_server.auth.decorator import allow_unauthenticated
 from jupyter_server.base.handlers import FileFindHandler, JupyterHandler
@@ -66,6 +67,9 @@ LAB_SCRIPTS = Path(__file__).resolve().parent.parent / "labextension" / "src"
 #: Voila routes a visitor never needs: the folder browser and the contents API.
 REMOVED_HANDLERS = (TornadoVoilaTreeHandler, VoilaContentsHandler)
 
+
+#: Query arguments of a case page that are ignored: Voila's template and theme overrides.
+IGNORED_ARGUMENTS = frozenset({"template", "theme"})
 
 BUSY_RETRY_S = 60
 BUSY_PAGE = """<!doctype html>
@@ -160,16 +164,21 @@ class ListedCaseHandler(TornadoVoilaHandler):
     A visitor arriving while the case's pool has no ready kernel gets the case's page at once
     and a ticket for a kernel starting for them; the page comes back with the ticket when that
     kernel is ready (:mod:`qilab.cases.waiting`). Coming back needs no new admission: the
-    ticket's kernel was counted when the ticket was issued.
+    ticket's kernel was counted when the ticket was issued. Only a ticket claimed here, for
+    this case, skips admission; anything else (a forged, spent or other case's ticket, or one
+    whose kernel failed or was shut down) is a new visit.
     """
 
     listed: frozenset[str] = frozenset()
     _admitted = False
+    _claimed: Any = None  # the pool place of the ticket this request claimed
 
-    def _ticket(self) -> str:
-        """The ticket this request brings back, if the server issued it and it is unclaimed."""
-        ticket = self.get_query_argument(waiting.TICKET_ARG, "")
-        return ticket if ticket in getattr(self.kernel_manager, "tickets", ()) else ""
+    def get_argument(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        # Visitors may not choose another template or theme (allow_*_override is "NO"); Voila
+        # would still serve such a request from a kernel started for it, outside the pool.
+        if name in IGNORED_ARGUMENTS:
+            return None
+        return super().get_argument(name, *args, **kwargs)
 
     async def prepare(self) -> None:
         result = super().prepare()  # jupyter_server's: Host check, who the visitor is
@@ -178,11 +187,13 @@ class ListedCaseHandler(TornadoVoilaHandler):
         path = self.path_args[0] if self.path_args else ""
         if path not in self.listed:
             raise web.HTTPError(404)
-        admit = getattr(self.kernel_manager, "admit", None)
-        if self._ticket():
-            pass  # its kernel is already counted
-        elif admit is not None and not admit():
-            counts = self.kernel_manager.counts()
+        manager = self.kernel_manager
+        ticket = self.get_query_argument(waiting.TICKET_ARG, "")
+        if ticket and self.current_user is not None and hasattr(manager, "claim"):
+            self._claimed = manager.claim(ticket, path)  # taken once, here, or not at all
+        admit = getattr(manager, "admit", None)
+        if self._claimed is None and admit is not None and not admit():
+            counts = manager.counts()
             self.log.warning("Busy: refused a visitor to %s (%s)", path, counts)
             self.set_status(503)
             self.set_header("Retry-After", str(BUSY_RETRY_S))
@@ -190,7 +201,7 @@ class ListedCaseHandler(TornadoVoilaHandler):
             self.set_header("Content-Type", "text/html; charset=utf-8")
             self.finish(BUSY_PAGE.format(gallery=html.escape(self.base_url)))
             return
-        self._admitted = admit is not None and not self._ticket()
+        self._admitted = admit is not None and self._claimed is None
         # Voila's page posts this cookie's value when it closes, asking for its kernel's
         # shutdown; without the cookie, that request is refused (403 '_xsrf' missing).
         self.xsrf_token  # noqa: B018 - reading it sets the cookie
@@ -198,10 +209,11 @@ class ListedCaseHandler(TornadoVoilaHandler):
     @web.authenticated
     async def get(self, path: str | None = None) -> None:
         manager = self.kernel_manager
-        ticket = self._ticket()
-        if ticket and manager.claim(ticket, path):
+        if self._claimed is not None:
+            manager.put_first_in_pool(path, self._claimed)  # Voila hands it out next
+            self._claimed = None
             self.log.info("A waiting visitor to %s comes back for their kernel", path)
-            await super().get(path)  # Voila now hands out the ticket's kernel
+            await super().get(path)
             return
         page_for_waiting = getattr(manager, "page_for_waiting_visitor", None)
         page = page_for_waiting(path) if page_for_waiting is not None else None
@@ -210,12 +222,16 @@ class ListedCaseHandler(TornadoVoilaHandler):
             return
         ticket = manager.reserve(path)
         self.log.info("Visitor to %s waits for a kernel (%s)", path, manager.counts())
+        query = parse_qsl(self.request.query, keep_blank_values=True)
+        query = [(k, v) for k, v in query if k != waiting.TICKET_ARG] + [
+            (waiting.TICKET_ARG, ticket)
+        ]
         self.set_header("Content-Type", "text/html; charset=utf-8")
         self.finish(
             waiting.waiting_page(
                 page,
                 poll_url=url_path_join(self.base_url, TICKET_PATH, ticket),
-                live_url=f"{self.request.path}?{waiting.TICKET_ARG}={ticket}",
+                live_url=f"{self.request.path}?{urlencode(query)}",
             )
         )
 

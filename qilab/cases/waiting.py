@@ -170,6 +170,12 @@ class Tickets:
         del self._tickets[ticket]
         return entry.item
 
+    def forget_kernel(self, kernel_id: str) -> None:
+        """Drop the ticket of a kernel that was shut down (its page is then told 404)."""
+        for ticket, entry in list(self._tickets.items()):
+            if started_kernel(entry.item) == kernel_id:
+                del self._tickets[ticket]
+
     def starting(self) -> int:
         """Tickets whose kernel has not started yet (not yet among the server's kernels)."""
         return sum(1 for entry in self._tickets.values() if not entry.item.done())

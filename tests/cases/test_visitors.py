@@ -32,6 +32,7 @@ from qilab.ports import free_port
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 SLUG = "batching-blood-tests"
+OTHER_SLUG = "gp-access-collaborative"
 PAGE = f"voila/render/{SLUG}.ipynb"
 MAX_KERNELS = 3  # one preheated + two visitors
 CHARTS = "document.querySelectorAll('.qilab-chart-panel .qilab-chart svg.marks').length > 0"
@@ -290,6 +291,73 @@ def test_a_waiting_page_closed_before_its_kernel_is_claimed_frees_it(server):
     assert "its waiting page stopped asking for it" in server.output()
 
 
+@pytest.fixture(scope="module")
+def two_case_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """Two listed cases, a pool of one each, room for two visitors (4 kernels at most)."""
+    cases = [c for c in load_cases() if c.slug in (SLUG, OTHER_SLUG)]
+    out = tmp_path_factory.mktemp("two-cases")
+    for case in cases:
+        shutil.copy(case.notebook, out / case.notebook.name)
+    index = yaml.safe_load((cases[0].folder / "cases.yaml").read_text())
+    index["cases"] = [c for c in index["cases"] if c["slug"] in (SLUG, OTHER_SLUG)]
+    index["server"] = {"pool_size": 1, "max_kernels": 4, "leave_grace": 3}
+    (out / "cases.yaml").write_text(yaml.safe_dump(index))
+    tmp = tmp_path_factory.mktemp("two-case-server")
+    env = isolated_jupyter_env(tmp)
+    (tmp / "jupyter-config").mkdir()
+    env["JUPYTER_CONFIG_DIR"] = str(tmp / "jupyter-config")
+    port = free_port()
+    argv = [*cases_command(), "--folder", str(out), "--port", str(port), "--no-browser"]
+    base = f"http://127.0.0.1:{port}"
+    with running(argv, env, tmp / "qilab-cases.log", base, "", "qilab/status") as started:
+        yield started
+
+
+def test_a_ticket_opens_only_its_own_case_and_no_argument_takes_its_kernel_out_of_the_pool(
+    two_case_server,
+):
+    """Found by attack: a ticket held for one case skipped admission for every other case
+    (unlimited kernels), and ``?template=`` with a ticket left its kernel in the pool for
+    good (a pool that only grew)."""
+    server = two_case_server
+    other = f"voila/render/{OTHER_SLUG}.ipynb"
+    wait_for(
+        server,
+        lambda s: s["cases"][SLUG]["ready"] == 1 and s["cases"][OTHER_SLUG]["ready"] == 1,
+        300,
+        "both pools ready",
+    )
+    _, _, live = get(server, PAGE)
+    _, _, page = get(server, PAGE)
+    ticket = ticket_of(page)
+    assert ticket, "the second visitor waits"
+    spent = ticket["live"].split("qilab-ticket=")[1]
+    try:
+        # Two visitors (one live, one waiting): the cap is reached, for either case.
+        assert get(server, f"{other}?qilab-ticket={spent}")[0] == 503
+        deadline = time.monotonic() + 120
+        while not json.loads(get(server, ticket["poll"].lstrip("/"))[2])["ready"]:
+            assert time.monotonic() < deadline, "the waiting visitor's kernel never got ready"
+            time.sleep(0.5)
+        code, _, claimed = get(server, f"{PAGE}?template=lab&theme=dark&qilab-ticket={spent}")
+        assert code == 200 and kernel_of(claimed) not in ("", kernel_of(live))
+        assert 'data-jp-theme-name="JupyterLab Light"' in claimed, "the theme stays the case's"
+        status = wait_for(
+            server, lambda s: s["kernels"]["preparing"] == 0, 30, "the request finished"
+        )
+        assert status["kernels"]["visitors"] == 2 and status["kernels"]["kernels"] <= 4, status
+        assert status["cases"][SLUG]["ready"] + status["cases"][SLUG]["starting"] <= 1, status
+        leave(server, kernel_of(claimed))
+    finally:
+        leave(server, kernel_of(live))
+    wait_for(
+        server,
+        lambda s: s["kernels"]["visitors"] == 0 and s["kernels"]["kernels"] == 2,
+        60,
+        "back to the two pools",
+    )
+
+
 #: Run in every document of a tab: what each page was when it arrived (kept across reloads),
 #: and a visitor who scrolls down a waiting page at once.
 NOTE_EACH_PAGE = """
@@ -340,6 +408,33 @@ def test_a_waiting_page_shows_its_charts_then_comes_alive_where_the_visitor_was(
         context.close()
         leave(server, kernel_of(live))
     wait_for(server, lambda s: s["kernels"]["visitors"] == 0, 60, "both visitors' kernels freed")
+
+
+def test_a_waiting_page_told_anything_but_its_answer_visits_again(server, browser):
+    """Found by attack: after a restart of a server with a token, the ticket question got the
+    login page, and the waiting page asked again every 2 s for ever, never coming alive."""
+    settled(server)
+    _, _, live = get(server, PAGE)  # someone else has just taken the preheated kernel
+    context = browser.new_context()
+    tab = context.new_page()
+    documents: list[str] = []
+    tab.on("request", lambda r: documents.append(r.url) if r.resource_type == "document" else None)
+    login = "<!doctype html><title>Log in</title>"
+    tab.route(
+        "**/qilab/ticket/**",
+        lambda route: route.fulfill(status=200, content_type="text/html", body=login),
+    )
+    try:
+        tab.goto(f"{server.base}/{PAGE}", timeout=120_000)
+        deadline = time.monotonic() + 30
+        while len(documents) < 2:
+            assert time.monotonic() < deadline, "the waiting page kept asking"
+            tab.wait_for_timeout(250)
+        assert documents[1] == f"{server.base}/{PAGE}", documents
+    finally:
+        context.close()
+        leave(server, kernel_of(live))
+    wait_for(server, lambda s: s["kernels"]["visitors"] == 0, 60, "the visitors' kernels freed")
 
 
 def test_pooled_kernels_are_never_culled_and_a_handed_out_one_waits_for_its_page(server):

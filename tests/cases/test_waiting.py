@@ -101,7 +101,7 @@ def test_a_failed_ticket_is_not_handed_out_and_its_kernel_is_shut_down(loop):
     item, render = place(loop, "k-1", None)
     render.set_exception(RuntimeError("Kernel didn't respond in 60 seconds"))
 
-    async def claim() -> bool:
+    async def claim():
         ticket = manager.tickets.issue("case.ipynb", item)
         claimed = manager.claim(ticket, "case.ipynb")
         await asyncio.sleep(0)
@@ -110,8 +110,19 @@ def test_a_failed_ticket_is_not_handed_out_and_its_kernel_is_shut_down(loop):
     # In its own thread: in the full suite Playwright's loop may already run in this one.
     with ThreadPoolExecutor(1) as thread:
         claimed = thread.submit(loop.run_until_complete, claim()).result()
-    assert claimed is False
+    assert claimed is None
     assert manager._pools["case.ipynb"] == [] and shut == ["k-1"]
+
+
+def test_a_ticket_whose_kernel_was_shut_down_is_forgotten(loop):
+    """Found by attack: a ticket outlived its kernel (shut down after connect_timeout) and,
+    answering "ready" for ever, let its holder skip admission."""
+    manager = CasesKernelManager()
+    item, _ = place(loop, "k-1", ["<html>"])
+    ticket = manager.tickets.issue("case.ipynb", item)
+    manager._forget("k-1")  # what shutting the kernel down does
+    assert manager.tickets.is_ready(ticket) is None  # its page is told 404 and visits anew
+    assert manager.claim(ticket, "case.ipynb") is None
 
 
 def test_a_ticket_nobody_asks_about_is_dropped_with_its_kernel(loop):

@@ -171,14 +171,20 @@ window.qilabPrerender = (function () {
       } catch (error) { /* private browsing: the live page opens at the top */ }
       location.replace(url);
     }
+    // Any answer but the server's own (the ticket gone, a login page after a restart, an
+    // error) and the page visits again; so do five questions in a row that got no answer.
+    var failures = 0;
+    function again() { go(location.pathname); }
     (function ask() {
       fetch(ticket.poll, { cache: "no-store", credentials: "same-origin" })
         .then(function (response) {
-          if (response.status === 404) {
-            go(location.pathname);  // the server no longer holds it: visit again
+          var type = response.headers.get("Content-Type") || "";
+          if (!response.ok || response.redirected || type.indexOf("application/json") < 0) {
+            again();
             return;
           }
           return response.json().then(function (answer) {
+            failures = 0;
             if (answer.ready) {
               go(ticket.live);
             } else {
@@ -186,7 +192,14 @@ window.qilabPrerender = (function () {
             }
           });
         })
-        .catch(function () { setTimeout(ask, 4 * ticket.every_ms); });
+        .catch(function () {
+          failures += 1;
+          if (failures >= 5) {
+            again();
+          } else {
+            setTimeout(ask, 4 * ticket.every_ms);
+          }
+        });
     })();
   }
 
