@@ -18,6 +18,7 @@ import urllib.error
 import urllib.request
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -84,17 +85,27 @@ def folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-@pytest.fixture(scope="module")
-def server(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    tmp = tmp_path_factory.mktemp("visitor-server")
+@contextmanager
+def serving(folder: Path, tmp: Path, *options: str, token: str = "") -> Iterator[Server]:
+    """``qilab cases --folder FOLDER`` with the folder's own server settings (a real server's
+    refill wait, unlike ``servers.qilab_cases``), and *options*; *token* in the environment."""
     env = isolated_jupyter_env(tmp)
     (tmp / "jupyter-config").mkdir()
     env["JUPYTER_CONFIG_DIR"] = str(tmp / "jupyter-config")
+    if token:
+        env["QILAB_CASES_TOKEN"] = token
     port = free_port()
     argv = [*cases_command(), "--folder", str(folder), "--port", str(port), "--no-browser"]
     base = f"http://127.0.0.1:{port}"
-    with running(argv, env, tmp / "qilab-cases.log", base, "", "qilab/status") as running_server:
-        yield running_server
+    log = tmp / "qilab-cases.log"
+    with running([*argv, *options], env, log, base, token, "qilab/status") as started:
+        yield started
+
+
+@pytest.fixture(scope="module")
+def server(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    with serving(folder, tmp_path_factory.mktemp("visitor-server")) as started:
+        yield started
 
 
 def status(server: Server) -> dict:
@@ -302,14 +313,7 @@ def two_case_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server
     index["cases"] = [c for c in index["cases"] if c["slug"] in (SLUG, OTHER_SLUG)]
     index["server"] = {"pool_size": 1, "max_kernels": 4, "leave_grace": 3}
     (out / "cases.yaml").write_text(yaml.safe_dump(index))
-    tmp = tmp_path_factory.mktemp("two-case-server")
-    env = isolated_jupyter_env(tmp)
-    (tmp / "jupyter-config").mkdir()
-    env["JUPYTER_CONFIG_DIR"] = str(tmp / "jupyter-config")
-    port = free_port()
-    argv = [*cases_command(), "--folder", str(out), "--port", str(port), "--no-browser"]
-    base = f"http://127.0.0.1:{port}"
-    with running(argv, env, tmp / "qilab-cases.log", base, "", "qilab/status") as started:
+    with serving(out, tmp_path_factory.mktemp("two-case-server")) as started:
         yield started
 
 
@@ -553,15 +557,8 @@ def test_logout_is_a_plain_page(server):
 def shared_server(folder: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     """`qilab cases --ip 0.0.0.0` with an access token (from the environment), no preheating."""
     tmp = tmp_path_factory.mktemp("shared-server")
-    env = isolated_jupyter_env(tmp)
-    (tmp / "jupyter-config").mkdir()
-    env["JUPYTER_CONFIG_DIR"] = str(tmp / "jupyter-config")
-    env["QILAB_CASES_TOKEN"] = token = uuid.uuid4().hex
-    port = free_port()
-    argv = [*cases_command(), "--folder", str(folder), "--port", str(port), "--no-browser"]
-    argv += ["--ip", "0.0.0.0", "--pool-size", "0"]
-    base = f"http://127.0.0.1:{port}"
-    with running(argv, env, tmp / "qilab-cases.log", base, token, "qilab/status") as started:
+    options = ("--ip", "0.0.0.0", "--pool-size", "0")
+    with serving(folder, tmp, *options, token=uuid.uuid4().hex) as started:
         yield started
 
 
