@@ -91,12 +91,9 @@ class CasesKernelManager(AsyncMappingKernelManager):
 
     def pooled_kernel_ids(self) -> set[str]:
         """Kernels waiting in a preheated pool (not yet given to anyone)."""
-        ids = set()
-        for pool in getattr(self, "_pools", {}).values():
-            for item in pool:
-                if item.done() and not item.cancelled() and item.exception() is None:
-                    ids.add(item.result()["kernel_id"])
-        return ids
+        pools = getattr(self, "_pools", {}).values()
+        started = (started_kernel(item) for pool in pools for item in pool)
+        return {kernel_id for kernel_id in started if kernel_id is not None}
 
     def pool_items(self) -> int:
         """Pool places, ready or still starting."""

@@ -41,22 +41,22 @@ POLL_S = 0.5
 TICKET_SLOT = '<script id="qilab-ticket" type="application/json">null</script>'
 
 
-def pool_item_ready(item: asyncio.Future) -> bool:
-    """Has this pool place's kernel started *and* finished running its notebook?
-
-    Voila's pool places are tasks whose result is ``{"task": render task, "kernel_id": ...}``.
-    """
-    if not item.done() or item.cancelled() or item.exception() is not None:
-        return False
-    render = item.result()["task"]
-    return render.done() and not render.cancelled() and render.exception() is None
-
-
 def started_kernel(item: asyncio.Future) -> str | None:
     """The id of the kernel this pool place started, or None (still starting, or failed)."""
     if not item.done() or item.cancelled() or item.exception() is not None:
         return None
     return item.result()["kernel_id"]
+
+
+def pool_item_ready(item: asyncio.Future) -> bool:
+    """Has this pool place's kernel started *and* finished running its notebook?
+
+    Voila's pool places are tasks whose result is ``{"task": render task, "kernel_id": ...}``.
+    """
+    if started_kernel(item) is None:
+        return False
+    render = item.result()["task"]
+    return render.done() and not render.cancelled() and render.exception() is None
 
 
 def item_failed(item: asyncio.Future) -> bool:
@@ -179,11 +179,6 @@ class Tickets:
     def starting(self) -> int:
         """Tickets whose kernel has not started yet (not yet among the server's kernels)."""
         return sum(1 for entry in self._tickets.values() if not entry.item.done())
-
-    def kernel_ids(self) -> set[str]:
-        """Kernels reserved for waiting visitors (started, not yet claimed)."""
-        started = (started_kernel(entry.item) for entry in self._tickets.values())
-        return {kernel_id for kernel_id in started if kernel_id is not None}
 
     def abandoned(self, grace: float, now: float | None = None) -> list[Any]:
         """Drop tickets nobody asked about for *grace* seconds; their kernel ids (to shut down).
